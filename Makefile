@@ -1,0 +1,40 @@
+# safe_ddl: refuse unguarded DDL, audit every schema change.
+#
+# Built with PGXS.  `make demo`, `make test` and `make bench` also work on a
+# machine that has no server headers yet: their scripts install what is
+# missing from Debian's packages first.
+
+EXTENSION = safe_ddl
+MODULE_big = safe_ddl
+OBJS = safe_ddl.o classify.o policy.o audit.o
+DATA = safe_ddl--1.0.sql
+PGFILEDESC = "safe_ddl - refuse unguarded DDL and audit every schema change"
+
+REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+.DEFAULT_GOAL := all
+
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all:
+	@echo "PostgreSQL server headers (PGXS) not found for $(PG_CONFIG)." >&2
+	@echo "Install postgresql-server-dev-15, or run 'make demo' / 'make test'," >&2
+	@echo "which install it from Debian's packages." >&2
+	@exit 1
+endif
+
+demo:
+	@bash scripts/demo.sh
+
+test:
+	@bash scripts/test.sh
+
+bench:
+	@bash bench/run.sh
+
+.PHONY: demo test bench

@@ -1,0 +1,340 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit.c
+ *		Writing one row of safe_ddl.audit_log for a DDL statement.
+ *
+ * The row is inserted in the statement's own transaction, straight into the
+ * heap and its indexes: no SQL is planned or run, no trigger fires and no
+ * permission is checked (the extension writes with its owner's rights, and
+ * ordinary roles have no INSERT on the log).  Columns are matched by name,
+ * so a log created by another version of the extension script is written
+ * correctly as long as the columns it has keep their types.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/sequence.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/xid8.h"
+
+#include "safe_ddl.h"
+
+#define AUDIT_SCHEMA	"safe_ddl"
+#define AUDIT_TABLE		"audit_log"
+#define AUDIT_SEQUENCE	"audit_log_id_seq"
+
+/* The columns safe_ddl writes, by name. */
+typedef enum AuditColumn
+{
+	COL_ID,
+	COL_STARTED_AT,
+	COL_DURATION_MS,
+	COL_DATABASE_NAME,
+	COL_SESSION_USER_NAME,
+	COL_CURRENT_USER_NAME,
+	COL_APPLICATION_NAME,
+	COL_CLIENT_ADDR,
+	COL_BACKEND_PID,
+	COL_XID,
+	COL_COMMAND_TAG,
+	COL_OBJECT_TYPE,
+	COL_OBJECT_IDENTITIES,
+	COL_STATEMENT,
+	COL_LOCK_TIMEOUT_MS,
+	COL_STATEMENT_TIMEOUT_MS,
+	COL_OUTCOME,
+	COL_POLICY_VIOLATION,
+	COL_SQLSTATE,
+	COL_ERROR_MESSAGE,
+	NUM_AUDIT_COLUMNS
+} AuditColumn;
+
+static const struct
+{
+	const char *name;
+	Oid			type;
+}			audit_columns[NUM_AUDIT_COLUMNS] =
+{
+	[COL_ID] = {"id", INT8OID},
+	[COL_STARTED_AT] = {"started_at", TIMESTAMPTZOID},
+	[COL_DURATION_MS] = {"duration_ms", FLOAT8OID},
+	[COL_DATABASE_NAME] = {"database_name", TEXTOID},
+	[COL_SESSION_USER_NAME] = {"session_user_name", TEXTOID},
+	[COL_CURRENT_USER_NAME] = {"current_user_name", TEXTOID},
+	[COL_APPLICATION_NAME] = {"application_name", TEXTOID},
+	[COL_CLIENT_ADDR] = {"client_addr", INETOID},
+	[COL_BACKEND_PID] = {"backend_pid", INT4OID},
+	[COL_XID] = {"xid", XID8OID},
+	[COL_COMMAND_TAG] = {"command_tag", TEXTOID},
+	[COL_OBJECT_TYPE] = {"object_type", TEXTOID},
+	[COL_OBJECT_IDENTITIES] = {"object_identities", TEXTARRAYOID},
+	[COL_STATEMENT] = {"statement", TEXTOID},
+	[COL_LOCK_TIMEOUT_MS] = {"lock_timeout_ms", INT4OID},
+	[COL_STATEMENT_TIMEOUT_MS] = {"statement_timeout_ms", INT4OID},
+	[COL_OUTCOME] = {"outcome", TEXTOID},
+	[COL_POLICY_VIOLATION] = {"policy_violation", TEXTOID},
+	[COL_SQLSTATE] = {"sqlstate", TEXTOID},
+	[COL_ERROR_MESSAGE] = {"error_message", TEXTOID},
+};
+
+/* Facts about this backend that do not change; computed once. */
+static char *database_name = NULL;
+static bool client_addr_known = false;
+static Datum client_addr = (Datum) 0;	/* inet, in TopMemoryContext */
+
+/*
+ * The client's address as an inet datum, or (Datum) 0 for a Unix-socket
+ * connection or a background process: what inet_client_addr() returns,
+ * computed once per backend.
+ */
+static Datum
+get_client_addr(void)
+{
+	if (!client_addr_known)
+	{
+		LOCAL_FCINFO(fcinfo, 0);
+		MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+		Datum		addr;
+
+		InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
+		addr = inet_client_addr(fcinfo);
+		if (!fcinfo->isnull)
+			client_addr = addr;
+		MemoryContextSwitchTo(oldcontext);
+		client_addr_known = true;
+	}
+	return client_addr;
+}
+
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s == NULL);
+	return s ? CStringGetTextDatum(s) : (Datum) 0;
+}
+
+static Datum
+identities_array(List *identities)
+{
+	Datum	   *elems;
+	int			n = list_length(identities);
+	int			i = 0;
+	ListCell   *lc;
+
+	if (n == 0)
+		return PointerGetDatum(construct_empty_array(TEXTOID));
+
+	elems = palloc(n * sizeof(Datum));
+	foreach(lc, identities)
+		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/*
+ * The value of one column for this statement.  Returns false when safe_ddl
+ * has no value for a column of that name: the column is left NULL.
+ */
+static Datum
+column_value(AuditColumn col, SafeDdlStatement *stmt, Oid seqid,
+			 bool *isnull)
+{
+	*isnull = false;
+	switch (col)
+	{
+		case COL_ID:
+			return Int64GetDatum(nextval_internal(seqid, false));
+		case COL_STARTED_AT:
+			return TimestampTzGetDatum(stmt->started_at);
+		case COL_DURATION_MS:
+			return Float8GetDatum(stmt->duration_ms);
+		case COL_DATABASE_NAME:
+			if (database_name == NULL)
+				database_name = MemoryContextStrdup(TopMemoryContext,
+													get_database_name(MyDatabaseId));
+			return text_or_null(database_name, isnull);
+		case COL_SESSION_USER_NAME:
+			return CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(),
+														 false));
+		case COL_CURRENT_USER_NAME:
+			return CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+		case COL_APPLICATION_NAME:
+			return text_or_null(application_name, isnull);
+		case COL_CLIENT_ADDR:
+			{
+				Datum		addr = get_client_addr();
+
+				*isnull = (addr == (Datum) 0);
+				return addr;
+			}
+		case COL_BACKEND_PID:
+			return Int32GetDatum(MyProcPid);
+		case COL_XID:
+			return FullTransactionIdGetDatum(GetTopFullTransactionId());
+		case COL_COMMAND_TAG:
+			return CStringGetTextDatum(stmt->command_tag);
+		case COL_OBJECT_TYPE:
+			return text_or_null(stmt->object_type, isnull);
+		case COL_OBJECT_IDENTITIES:
+			return identities_array(stmt->identities);
+		case COL_STATEMENT:
+			return CStringGetTextDatum(stmt->statement);
+		case COL_LOCK_TIMEOUT_MS:
+			return Int32GetDatum(stmt->lock_timeout_ms);
+		case COL_STATEMENT_TIMEOUT_MS:
+			return Int32GetDatum(stmt->statement_timeout_ms);
+		case COL_OUTCOME:
+			return CStringGetTextDatum("ok");
+		case COL_POLICY_VIOLATION:
+			return text_or_null(stmt->policy_violation, isnull);
+		case COL_SQLSTATE:
+		case COL_ERROR_MESSAGE:
+		case NUM_AUDIT_COLUMNS:
+			break;
+	}
+	*isnull = true;
+	return (Datum) 0;
+}
+
+static AuditColumn
+column_by_name(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < NUM_AUDIT_COLUMNS; i++)
+		if (strcmp(audit_columns[i].name, name) == 0)
+			return (AuditColumn) i;
+	return NUM_AUDIT_COLUMNS;
+}
+
+/*
+ * Insert a heap tuple into rel and every index of rel.
+ */
+static void
+insert_into_table(Relation rel, HeapTuple tuple)
+{
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	TupleTableSlot *slot;
+	bool		pushed_snapshot = false;
+
+	/* Index expressions, if a DBA added any, may need a snapshot. */
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed_snapshot = true;
+	}
+
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel),
+								  &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(tuple, slot, false);
+
+	simple_table_tuple_insert(rel, slot);
+
+	if (rri->ri_NumIndices > 0)
+	{
+#if PG_VERSION_NUM >= 160000
+		(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL,
+									 NIL, false);
+#elif PG_VERSION_NUM >= 140000
+		(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL,
+									 NIL);
+#else
+		estate->es_result_relation_info = rri;
+		(void) ExecInsertIndexTuples(slot, estate, false, NULL, NIL);
+#endif
+	}
+
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+
+	if (pushed_snapshot)
+		PopActiveSnapshot();
+}
+
+/*
+ * Write the audit row of a statement that completed.  When the extension
+ * is not installed in this database (or its log is gone) the statement is
+ * not audited, and a WARNING says so.
+ */
+void
+safe_ddl_audit_write(SafeDdlStatement *stmt)
+{
+	Oid			nspid;
+	Oid			relid = InvalidOid;
+	Oid			seqid = InvalidOid;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	Datum	   *values;
+	bool	   *nulls;
+	int			i;
+
+	nspid = get_namespace_oid(AUDIT_SCHEMA, true);
+	if (OidIsValid(nspid))
+	{
+		relid = get_relname_relid(AUDIT_TABLE, nspid);
+		seqid = get_relname_relid(AUDIT_SEQUENCE, nspid);
+	}
+	if (!OidIsValid(relid) || !OidIsValid(seqid) ||
+		get_rel_relkind(relid) != RELKIND_RELATION ||
+		get_rel_relkind(seqid) != RELKIND_SEQUENCE)
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_SAFE_DDL_NOT_AUDITED),
+				 errmsg("safe_ddl did not audit %s: the extension is not installed in this database",
+						stmt->command_tag),
+				 errdetail("Table %s.%s does not exist.",
+						   AUDIT_SCHEMA, AUDIT_TABLE),
+				 errhint("Run CREATE EXTENSION safe_ddl in this database, or set safe_ddl.audit = off for it.")));
+		return;
+	}
+
+	rel = table_open(relid, RowExclusiveLock);
+	tupdesc = RelationGetDescr(rel);
+	values = palloc(tupdesc->natts * sizeof(Datum));
+	nulls = palloc(tupdesc->natts * sizeof(bool));
+
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+		AuditColumn col;
+
+		values[i] = (Datum) 0;
+		nulls[i] = true;
+		if (attr->attisdropped)
+			continue;
+		col = column_by_name(NameStr(attr->attname));
+		if (col == NUM_AUDIT_COLUMNS)
+			continue;			/* a column a DBA added: left NULL */
+		if (attr->atttypid != audit_columns[col].type)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of %s.%s has type %s, safe_ddl writes %s",
+							NameStr(attr->attname), AUDIT_SCHEMA, AUDIT_TABLE,
+							format_type_be(attr->atttypid),
+							format_type_be(audit_columns[col].type)),
+					 errhint("Restore the column's type, or set safe_ddl.audit = off.")));
+		values[i] = column_value(col, stmt, seqid, &nulls[i]);
+	}
+
+	insert_into_table(rel, heap_form_tuple(tupdesc, values, nulls));
+	table_close(rel, NoLock);
+}

@@ -1,0 +1,833 @@
+/*-------------------------------------------------------------------------
+ *
+ * classify.c
+ *		What a utility statement is: whether it is DDL, its command tag,
+ *		the type and schema-qualified identities of the objects it targets,
+ *		whether every one of them is temporary, and its own text.
+ *
+ * DDL is what log_statement = 'ddl' logs (GetCommandLogLevel returns
+ * LOGSTMT_DDL), plus TRUNCATE, REINDEX and VACUUM FULL, which lock or
+ * rewrite an existing table the way DDL does.
+ *
+ * Targets are resolved before the statement runs, by name and without
+ * taking any lock: a lock taken here and upgraded by the statement could
+ * deadlock two sessions that would otherwise just queue.  An object the
+ * statement creates is named from its schema (given, or the creation
+ * schema of search_path).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "parser/parse_func.h"
+#include "commands/defrem.h"
+#include "nodes/makefuncs.h"
+#include "mb/pg_wchar.h"
+#include "parser/parse_type.h"
+#include "parser/scansup.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "safe_ddl.h"
+
+/* What classification collects about a statement's targets. */
+typedef struct Targets
+{
+	List	   *identities;		/* char * */
+	int			count;			/* targets whose persistence we know */
+	int			temp;			/* ... of which temporary */
+} Targets;
+
+/*
+ * Is this utility statement DDL?  This runs for every utility statement,
+ * BEGIN and SET included: a switch, no catalog access, no allocation.
+ */
+bool
+safe_ddl_is_ddl(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_TruncateStmt:
+		case T_ReindexStmt:
+			return true;
+		case T_VacuumStmt:
+			{
+				VacuumStmt *stmt = (VacuumStmt *) parsetree;
+				ListCell   *lc;
+
+				if (!stmt->is_vacuumcmd)
+					return false;
+				foreach(lc, stmt->options)
+				{
+					DefElem    *opt = lfirst_node(DefElem, lc);
+
+					if (strcmp(opt->defname, "full") == 0)
+						return defGetBoolean(opt);
+				}
+				return false;
+			}
+		default:
+			return GetCommandLogLevel(parsetree) == LOGSTMT_DDL;
+	}
+}
+
+/*
+ * The name SQL uses for an object type, as in event triggers' object_type;
+ * NULL for a type not named here.
+ */
+static const char *
+object_type_name(ObjectType type)
+{
+	switch (type)
+	{
+		case OBJECT_ACCESS_METHOD:
+			return "access method";
+		case OBJECT_AGGREGATE:
+			return "aggregate";
+		case OBJECT_CAST:
+			return "cast";
+		case OBJECT_COLUMN:
+			return "table column";
+		case OBJECT_COLLATION:
+			return "collation";
+		case OBJECT_CONVERSION:
+			return "conversion";
+		case OBJECT_DATABASE:
+			return "database";
+		case OBJECT_DOMAIN:
+			return "domain";
+		case OBJECT_DOMCONSTRAINT:
+			return "domain constraint";
+		case OBJECT_EVENT_TRIGGER:
+			return "event trigger";
+		case OBJECT_EXTENSION:
+			return "extension";
+		case OBJECT_FDW:
+			return "foreign-data wrapper";
+		case OBJECT_FOREIGN_SERVER:
+			return "server";
+		case OBJECT_FOREIGN_TABLE:
+			return "foreign table";
+		case OBJECT_FUNCTION:
+			return "function";
+		case OBJECT_INDEX:
+			return "index";
+		case OBJECT_LANGUAGE:
+			return "language";
+		case OBJECT_LARGEOBJECT:
+			return "large object";
+		case OBJECT_MATVIEW:
+			return "materialized view";
+		case OBJECT_OPCLASS:
+			return "operator class";
+		case OBJECT_OPERATOR:
+			return "operator";
+		case OBJECT_OPFAMILY:
+			return "operator family";
+		case OBJECT_POLICY:
+			return "policy";
+		case OBJECT_PROCEDURE:
+			return "procedure";
+		case OBJECT_PUBLICATION:
+			return "publication";
+		case OBJECT_ROLE:
+			return "role";
+		case OBJECT_ROUTINE:
+			return "routine";
+		case OBJECT_RULE:
+			return "rule";
+		case OBJECT_SCHEMA:
+			return "schema";
+		case OBJECT_SEQUENCE:
+			return "sequence";
+		case OBJECT_SUBSCRIPTION:
+			return "subscription";
+		case OBJECT_STATISTIC_EXT:
+			return "statistics object";
+		case OBJECT_TABCONSTRAINT:
+			return "table constraint";
+		case OBJECT_TABLE:
+			return "table";
+		case OBJECT_TABLESPACE:
+			return "tablespace";
+		case OBJECT_TRANSFORM:
+			return "transform";
+		case OBJECT_TRIGGER:
+			return "trigger";
+		case OBJECT_TSCONFIGURATION:
+			return "text search configuration";
+		case OBJECT_TSDICTIONARY:
+			return "text search dictionary";
+		case OBJECT_TSPARSER:
+			return "text search parser";
+		case OBJECT_TSTEMPLATE:
+			return "text search template";
+		case OBJECT_TYPE:
+			return "type";
+		case OBJECT_VIEW:
+			return "view";
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * The object type named by a command tag: "CREATE FOREIGN TABLE" gives
+ * "foreign table".  Used when the statement itself does not say.
+ */
+static const char *
+object_type_from_tag(const char *tag)
+{
+	static const char *const verbs[] = {"CREATE ", "ALTER ", "DROP "};
+	size_t		i;
+
+	for (i = 0; i < lengthof(verbs); i++)
+	{
+		size_t		len = strlen(verbs[i]);
+
+		if (strncmp(tag, verbs[i], len) == 0)
+		{
+			char	   *result = pstrdup(tag + len);
+			char	   *p;
+
+			for (p = result; *p; p++)
+				*p = pg_tolower((unsigned char) *p);
+			return result;
+		}
+	}
+	return NULL;
+}
+
+static bool
+is_relation_type(ObjectType type)
+{
+	switch (type)
+	{
+		case OBJECT_TABLE:
+		case OBJECT_INDEX:
+		case OBJECT_SEQUENCE:
+		case OBJECT_VIEW:
+		case OBJECT_MATVIEW:
+		case OBJECT_FOREIGN_TABLE:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* Objects named "name ON relation": their names end with the relation's. */
+static bool
+is_relation_subobject_type(ObjectType type)
+{
+	switch (type)
+	{
+		case OBJECT_COLUMN:
+		case OBJECT_TABCONSTRAINT:
+		case OBJECT_TRIGGER:
+		case OBJECT_POLICY:
+		case OBJECT_RULE:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * The schema an unqualified new object is created in, or InvalidOid.
+ */
+static Oid
+creation_namespace(void)
+{
+	List	   *path = fetch_search_path(false);
+
+	return path != NIL ? linitial_oid(path) : InvalidOid;
+}
+
+static void
+add_identity(Targets *targets, char *identity)
+{
+	targets->identities = lappend(targets->identities, identity);
+}
+
+/*
+ * Add a relation target.  An existing relation is found by name, without a
+ * lock; one the statement creates (or one that does not exist) is named
+ * from its RangeVar.  Returns the identity added.
+ */
+static char *
+add_relation(Targets *targets, const RangeVar *rv, bool creating)
+{
+	Oid			relid = InvalidOid;
+	Oid			nspid = InvalidOid;
+	bool		temp = (rv->relpersistence == RELPERSISTENCE_TEMP);
+	char	   *identity;
+
+	if (!creating)
+		relid = RangeVarGetRelid(rv, NoLock, true);
+
+	if (OidIsValid(relid))
+	{
+		nspid = get_rel_namespace(relid);
+		temp = (get_rel_persistence(relid) == RELPERSISTENCE_TEMP);
+	}
+	else if (rv->schemaname != NULL)
+	{
+		if (strcmp(rv->schemaname, "pg_temp") == 0)
+			temp = true;
+		else
+			nspid = get_namespace_oid(rv->schemaname, true);
+	}
+	else if (!temp)
+	{
+		nspid = creation_namespace();
+		if (OidIsValid(nspid) && isTempNamespace(nspid))
+			temp = true;
+	}
+
+	if (temp)
+		identity = psprintf("pg_temp.%s", quote_identifier(rv->relname));
+	else if (OidIsValid(nspid))
+		identity = quote_qualified_identifier(get_namespace_name(nspid),
+											  rv->relname);
+	else
+		identity = quote_qualified_identifier(rv->schemaname, rv->relname);
+
+	add_identity(targets, identity);
+	targets->count++;
+	if (temp)
+		targets->temp++;
+	return identity;
+}
+
+/* A "name ON relation" sub-object, and its relation. */
+static void
+add_subobject(Targets *targets, const char *name, const RangeVar *rel,
+			  bool column)
+{
+	Targets		scratch = {NIL, 0, 0};
+	char	   *relident = add_relation(&scratch, rel, false);
+
+	if (name != NULL)
+		add_identity(targets, column ?
+					 psprintf("%s.%s", relident, quote_identifier(name)) :
+					 psprintf("%s on %s", quote_identifier(name), relident));
+	add_identity(targets, relident);
+	targets->count += scratch.count;
+	targets->temp += scratch.temp;
+}
+
+/*
+ * A name a statement creates, given as a possibly qualified name list.
+ */
+static void
+add_created_name(Targets *targets, List *names)
+{
+	char	   *schemaname;
+	char	   *objname;
+	Oid			nspid;
+
+	DeconstructQualifiedName(names, &schemaname, &objname);
+	if (schemaname == NULL && OidIsValid(nspid = creation_namespace()))
+		schemaname = get_namespace_name(nspid);
+	add_identity(targets, quote_qualified_identifier(schemaname, objname));
+	targets->count++;
+}
+
+/*
+ * An existing object given the way DROP, COMMENT and RENAME give it.
+ */
+static void
+add_object(Targets *targets, ObjectType type, Node *object)
+{
+	ObjectAddress address;
+	char	   *identity;
+
+	if (object == NULL)
+		return;
+
+	if (is_relation_type(type))
+	{
+		add_relation(targets, makeRangeVarFromNameList(castNode(List, object)),
+					 false);
+		return;
+	}
+
+	if (is_relation_subobject_type(type))
+	{
+		List	   *names = castNode(List, object);
+		List	   *relnames = list_truncate(list_copy(names),
+											 list_length(names) - 1);
+
+		if (relnames != NIL)
+			add_subobject(targets, strVal(llast(names)),
+						  makeRangeVarFromNameList(relnames),
+						  type == OBJECT_COLUMN);
+		return;
+	}
+
+	/*
+	 * Functions and types are looked up for their qualified identity; the
+	 * lookups take no lock.  Other objects are named as written.
+	 */
+	switch (type)
+	{
+		case OBJECT_AGGREGATE:
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+			address.classId = ProcedureRelationId;
+			address.objectId = LookupFuncWithArgs(type,
+												  castNode(ObjectWithArgs, object),
+												  true);
+			break;
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+			address.classId = TypeRelationId;
+			address.objectId = LookupTypeNameOid(NULL,
+												 castNode(TypeName, object),
+												 true);
+			break;
+		default:
+			address.objectId = InvalidOid;
+			break;
+	}
+	if (OidIsValid(address.objectId))
+	{
+		address.objectSubId = 0;
+#if PG_VERSION_NUM >= 140000
+		identity = getObjectIdentity(&address, true);
+#else
+		identity = getObjectIdentity(&address);
+#endif
+		if (identity != NULL)
+		{
+			add_identity(targets, identity);
+			targets->count++;
+			return;
+		}
+	}
+
+	/* Anything else: its name as written. */
+	if (IsA(object, String))
+		add_identity(targets, pstrdup(quote_identifier(strVal(object))));
+	else if (IsA(object, List))
+		add_identity(targets, NameListToQuotedString(castNode(List, object)));
+	else if (IsA(object, TypeName))
+		add_identity(targets, TypeNameToString((TypeName *) object));
+	else if (IsA(object, ObjectWithArgs))
+		add_identity(targets,
+					 NameListToQuotedString(((ObjectWithArgs *) object)->objname));
+	else
+		return;
+	targets->count++;
+}
+
+static void
+add_plain_name(Targets *targets, const char *name)
+{
+	if (name == NULL)
+		return;
+	add_identity(targets, pstrdup(quote_identifier(name)));
+	targets->count++;
+}
+
+static void
+add_role(Targets *targets, RoleSpec *role)
+{
+	if (role != NULL && role->rolename != NULL)
+		add_plain_name(targets, role->rolename);
+}
+
+/*
+ * Fill in the targets and the object type for one DDL parse tree.
+ */
+static const char *
+collect_targets(Node *parsetree, Targets *targets)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_CreateStmt:
+			{
+				CreateStmt *stmt = (CreateStmt *) parsetree;
+
+				add_relation(targets, stmt->relation, true);
+				if (stmt->partbound != NULL)
+					foreach(lc, stmt->inhRelations)
+						add_relation(targets, lfirst_node(RangeVar, lc), false);
+				return "table";
+			}
+		case T_CreateForeignTableStmt:
+			add_relation(targets, ((CreateStmt *) parsetree)->relation, true);
+			return "foreign table";
+		case T_CreateTableAsStmt:
+			{
+				CreateTableAsStmt *stmt = (CreateTableAsStmt *) parsetree;
+
+				add_relation(targets, stmt->into->rel, true);
+#if PG_VERSION_NUM >= 140000
+				return object_type_name(stmt->objtype);
+#else
+				return object_type_name(stmt->relkind);
+#endif
+			}
+		case T_ViewStmt:
+			add_relation(targets, ((ViewStmt *) parsetree)->view, true);
+			return "view";
+		case T_CreateSeqStmt:
+			add_relation(targets, ((CreateSeqStmt *) parsetree)->sequence, true);
+			return "sequence";
+		case T_AlterSeqStmt:
+			add_relation(targets, ((AlterSeqStmt *) parsetree)->sequence, false);
+			return "sequence";
+		case T_IndexStmt:
+			{
+				IndexStmt  *stmt = (IndexStmt *) parsetree;
+				Targets		table = {NIL, 0, 0};
+				char	   *relident = add_relation(&table, stmt->relation, false);
+
+				if (stmt->idxname != NULL)
+				{
+					char	   *dot = strrchr(relident, '.');
+					char	   *nspname = dot ? pnstrdup(relident, dot - relident) : NULL;
+
+					/* relident's schema part is already quoted */
+					add_identity(targets, nspname ?
+								 psprintf("%s.%s", nspname,
+										  quote_identifier(stmt->idxname)) :
+								 pstrdup(quote_identifier(stmt->idxname)));
+				}
+				targets->identities = list_concat(targets->identities,
+												  table.identities);
+				targets->count += table.count;
+				targets->temp += table.temp;
+				return "index";
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+
+				add_relation(targets, stmt->relation, false);
+#if PG_VERSION_NUM >= 140000
+				return object_type_name(stmt->objtype);
+#else
+				return object_type_name(stmt->relkind);
+#endif
+			}
+		case T_DropStmt:
+			{
+				DropStmt   *stmt = (DropStmt *) parsetree;
+
+				foreach(lc, stmt->objects)
+					add_object(targets, stmt->removeType, lfirst(lc));
+				return object_type_name(stmt->removeType);
+			}
+		case T_RenameStmt:
+			{
+				RenameStmt *stmt = (RenameStmt *) parsetree;
+
+				if (stmt->relation != NULL &&
+					is_relation_subobject_type(stmt->renameType))
+					add_subobject(targets, stmt->subname, stmt->relation,
+								  stmt->renameType == OBJECT_COLUMN);
+				else if (stmt->relation != NULL)
+					add_relation(targets, stmt->relation, false);
+				else
+					add_object(targets, stmt->renameType, stmt->object);
+				return object_type_name(stmt->renameType);
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
+
+				if (stmt->relation != NULL)
+					add_relation(targets, stmt->relation, false);
+				else
+					add_object(targets, stmt->objectType, stmt->object);
+				return object_type_name(stmt->objectType);
+			}
+		case T_AlterOwnerStmt:
+			{
+				AlterOwnerStmt *stmt = (AlterOwnerStmt *) parsetree;
+
+				if (stmt->relation != NULL)
+					add_relation(targets, stmt->relation, false);
+				else
+					add_object(targets, stmt->objectType, stmt->object);
+				return object_type_name(stmt->objectType);
+			}
+		case T_CommentStmt:
+			{
+				CommentStmt *stmt = (CommentStmt *) parsetree;
+
+				add_object(targets, stmt->objtype, stmt->object);
+				return object_type_name(stmt->objtype);
+			}
+		case T_SecLabelStmt:
+			{
+				SecLabelStmt *stmt = (SecLabelStmt *) parsetree;
+
+				add_object(targets, stmt->objtype, stmt->object);
+				return object_type_name(stmt->objtype);
+			}
+		case T_GrantStmt:
+			{
+				GrantStmt  *stmt = (GrantStmt *) parsetree;
+
+				if (stmt->targtype == ACL_TARGET_OBJECT)
+					foreach(lc, stmt->objects)
+					{
+						if (IsA(lfirst(lc), RangeVar))
+							add_relation(targets, lfirst_node(RangeVar, lc),
+										 false);
+						else
+							add_object(targets, stmt->objtype, lfirst(lc));
+					}
+				return object_type_name(stmt->objtype);
+			}
+		case T_TruncateStmt:
+			foreach(lc, ((TruncateStmt *) parsetree)->relations)
+				add_relation(targets, lfirst_node(RangeVar, lc), false);
+			return "table";
+		case T_VacuumStmt:
+			foreach(lc, ((VacuumStmt *) parsetree)->rels)
+				add_relation(targets, lfirst_node(VacuumRelation, lc)->relation,
+							 false);
+			return "table";
+		case T_ClusterStmt:
+			{
+				ClusterStmt *stmt = (ClusterStmt *) parsetree;
+
+				if (stmt->relation != NULL)
+					add_relation(targets, stmt->relation, false);
+				return "table";
+			}
+		case T_ReindexStmt:
+			{
+				ReindexStmt *stmt = (ReindexStmt *) parsetree;
+
+				switch (stmt->kind)
+				{
+					case REINDEX_OBJECT_INDEX:
+						add_relation(targets, stmt->relation, false);
+						return "index";
+					case REINDEX_OBJECT_TABLE:
+						add_relation(targets, stmt->relation, false);
+						return "table";
+					case REINDEX_OBJECT_SCHEMA:
+						add_plain_name(targets, stmt->name);
+						return "schema";
+					default:
+						add_plain_name(targets, stmt->name);
+						return "database";
+				}
+			}
+		case T_RefreshMatViewStmt:
+			add_relation(targets, ((RefreshMatViewStmt *) parsetree)->relation,
+						 false);
+			return "materialized view";
+		case T_CreateTrigStmt:
+			{
+				CreateTrigStmt *stmt = (CreateTrigStmt *) parsetree;
+
+				add_subobject(targets, stmt->trigname, stmt->relation, false);
+				return "trigger";
+			}
+		case T_CreatePolicyStmt:
+			{
+				CreatePolicyStmt *stmt = (CreatePolicyStmt *) parsetree;
+
+				add_subobject(targets, stmt->policy_name, stmt->table, false);
+				return "policy";
+			}
+		case T_AlterPolicyStmt:
+			{
+				AlterPolicyStmt *stmt = (AlterPolicyStmt *) parsetree;
+
+				add_subobject(targets, stmt->policy_name, stmt->table, false);
+				return "policy";
+			}
+		case T_RuleStmt:
+			{
+				RuleStmt   *stmt = (RuleStmt *) parsetree;
+
+				add_subobject(targets, stmt->rulename, stmt->relation, false);
+				return "rule";
+			}
+		case T_CreateFunctionStmt:
+			{
+				CreateFunctionStmt *stmt = (CreateFunctionStmt *) parsetree;
+
+				add_created_name(targets, stmt->funcname);
+				return stmt->is_procedure ? "procedure" : "function";
+			}
+		case T_AlterFunctionStmt:
+			{
+				AlterFunctionStmt *stmt = (AlterFunctionStmt *) parsetree;
+
+				add_object(targets, stmt->objtype, (Node *) stmt->func);
+				return object_type_name(stmt->objtype);
+			}
+		case T_DefineStmt:
+			{
+				DefineStmt *stmt = (DefineStmt *) parsetree;
+
+				add_created_name(targets, stmt->defnames);
+				return object_type_name(stmt->kind);
+			}
+		case T_CompositeTypeStmt:
+			add_relation(targets, ((CompositeTypeStmt *) parsetree)->typevar,
+						 true);
+			return "type";
+		case T_CreateEnumStmt:
+			add_created_name(targets, ((CreateEnumStmt *) parsetree)->typeName);
+			return "type";
+		case T_CreateRangeStmt:
+			add_created_name(targets, ((CreateRangeStmt *) parsetree)->typeName);
+			return "type";
+		case T_AlterEnumStmt:
+			add_object(targets, OBJECT_TYPE,
+					   (Node *) makeTypeNameFromNameList(((AlterEnumStmt *) parsetree)->typeName));
+			return "type";
+		case T_CreateDomainStmt:
+			add_created_name(targets, ((CreateDomainStmt *) parsetree)->domainname);
+			return "domain";
+		case T_AlterDomainStmt:
+			add_object(targets, OBJECT_DOMAIN,
+					   (Node *) makeTypeNameFromNameList(((AlterDomainStmt *) parsetree)->typeName));
+			return "domain";
+		case T_CreateSchemaStmt:
+			{
+				CreateSchemaStmt *stmt = (CreateSchemaStmt *) parsetree;
+
+				if (stmt->schemaname != NULL)
+					add_plain_name(targets, stmt->schemaname);
+				else
+					add_role(targets, stmt->authrole);
+				return "schema";
+			}
+		case T_CreatedbStmt:
+			add_plain_name(targets, ((CreatedbStmt *) parsetree)->dbname);
+			return "database";
+		case T_DropdbStmt:
+			add_plain_name(targets, ((DropdbStmt *) parsetree)->dbname);
+			return "database";
+		case T_AlterDatabaseStmt:
+			add_plain_name(targets, ((AlterDatabaseStmt *) parsetree)->dbname);
+			return "database";
+		case T_AlterDatabaseSetStmt:
+			add_plain_name(targets, ((AlterDatabaseSetStmt *) parsetree)->dbname);
+			return "database";
+		case T_CreateExtensionStmt:
+			add_plain_name(targets, ((CreateExtensionStmt *) parsetree)->extname);
+			return "extension";
+		case T_AlterExtensionStmt:
+			add_plain_name(targets, ((AlterExtensionStmt *) parsetree)->extname);
+			return "extension";
+		case T_AlterExtensionContentsStmt:
+			add_plain_name(targets,
+						   ((AlterExtensionContentsStmt *) parsetree)->extname);
+			return "extension";
+		case T_CreateRoleStmt:
+			add_plain_name(targets, ((CreateRoleStmt *) parsetree)->role);
+			return "role";
+		case T_AlterRoleStmt:
+			add_role(targets, ((AlterRoleStmt *) parsetree)->role);
+			return "role";
+		case T_AlterRoleSetStmt:
+			add_role(targets, ((AlterRoleSetStmt *) parsetree)->role);
+			return "role";
+		case T_DropRoleStmt:
+			foreach(lc, ((DropRoleStmt *) parsetree)->roles)
+				add_role(targets, lfirst_node(RoleSpec, lc));
+			return "role";
+		case T_CreateTableSpaceStmt:
+			add_plain_name(targets,
+						   ((CreateTableSpaceStmt *) parsetree)->tablespacename);
+			return "tablespace";
+		case T_DropTableSpaceStmt:
+			add_plain_name(targets,
+						   ((DropTableSpaceStmt *) parsetree)->tablespacename);
+			return "tablespace";
+		case T_CreateEventTrigStmt:
+			add_plain_name(targets, ((CreateEventTrigStmt *) parsetree)->trigname);
+			return "event trigger";
+		case T_AlterEventTrigStmt:
+			add_plain_name(targets, ((AlterEventTrigStmt *) parsetree)->trigname);
+			return "event trigger";
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * This statement's own text: cut from a multi-statement query string,
+ * trimmed of surrounding white space, and truncated past
+ * safe_ddl.max_statement_length bytes with a visible marker.
+ */
+static char *
+statement_text(PlannedStmt *pstmt, const char *queryString)
+{
+	int			location = pstmt->stmt_location;
+	int			len = pstmt->stmt_len;
+	int			total;
+	int			keep;
+
+	if (queryString == NULL)
+		return pstrdup("");
+
+	total = strlen(queryString);
+	if (location < 0 || location > total)
+	{
+		/* Unknown location: the whole string. */
+		location = 0;
+		len = total;
+	}
+	else if (len <= 0 || location + len > total)
+		len = total - location;
+
+	queryString += location;
+	while (len > 0 && scanner_isspace(queryString[0]))
+	{
+		queryString++;
+		len--;
+	}
+	while (len > 0 && (scanner_isspace(queryString[len - 1]) ||
+					   queryString[len - 1] == ';'))
+		len--;
+
+	if (len <= safe_ddl_max_statement_length)
+		return pnstrdup(queryString, len);
+
+	keep = pg_mbcliplen(queryString, len, safe_ddl_max_statement_length);
+	return psprintf("%.*s... [truncated by safe_ddl: %d of %d bytes kept]",
+					keep, queryString, keep, len);
+}
+
+/*
+ * Describe one DDL statement before it runs.
+ */
+SafeDdlStatement *
+safe_ddl_classify(PlannedStmt *pstmt, const char *queryString)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	SafeDdlStatement *stmt = palloc0(sizeof(SafeDdlStatement));
+	Targets		targets = {NIL, 0, 0};
+
+	stmt->command_tag = GetCommandTagName(CreateCommandTag(parsetree));
+	stmt->object_type = collect_targets(parsetree, &targets);
+	if (stmt->object_type == NULL)
+		stmt->object_type = object_type_from_tag(stmt->command_tag);
+	stmt->identities = targets.identities;
+	stmt->temp_only = (targets.count > 0 && targets.temp == targets.count);
+	stmt->statement = statement_text(pstmt, queryString);
+	return stmt;
+}

@@ -1,0 +1,169 @@
+/*-------------------------------------------------------------------------
+ *
+ * policy.c
+ *		Whether the timeouts in effect guard a DDL statement, and the
+ *		refusal (or warning) a person reads when they do not.
+ *
+ * A timeout counts as set when it is non-zero and, if safe_ddl bounds it
+ * (safe_ddl.max_lock_timeout / safe_ddl.max_statement_timeout), not above
+ * the bound.  safe_ddl.require_timeout says which of the two must count.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "lib/stringinfo.h"
+
+#include "safe_ddl.h"
+
+/* What the HINT suggests when no bound says otherwise. */
+#define SUGGESTED_TIMEOUT_MS	5000
+
+static bool
+timeout_counts(int value, int bound)
+{
+	return value > 0 && (bound == 0 || value <= bound);
+}
+
+/*
+ * Why one timeout does not count, or NULL when it does.
+ */
+static char *
+timeout_problem(const char *name, int value, const char *bound_name, int bound)
+{
+	if (value <= 0)
+		return psprintf("%s is not set", name);
+	if (bound > 0 && value > bound)
+		return psprintf("%s (%d ms) is above %s (%d ms)",
+						name, value, bound_name, bound);
+	return NULL;
+}
+
+/*
+ * The reason the policy refuses DDL under these timeouts, or NULL when it
+ * lets it through.  The reason is what the error message and the audit
+ * row's policy_violation say.
+ */
+const char *
+safe_ddl_policy_violation(int lock_timeout, int statement_timeout)
+{
+	bool		lock_ok = timeout_counts(lock_timeout,
+										 safe_ddl_max_lock_timeout);
+	bool		stmt_ok = timeout_counts(statement_timeout,
+										 safe_ddl_max_statement_timeout);
+	char	   *lock_problem;
+	char	   *stmt_problem;
+
+	switch ((SafeDdlRequire) safe_ddl_require_timeout)
+	{
+		case SAFE_DDL_REQUIRE_ANY:
+			if (lock_ok || stmt_ok)
+				return NULL;
+			break;
+		case SAFE_DDL_REQUIRE_LOCK:
+			if (lock_ok)
+				return NULL;
+			break;
+		case SAFE_DDL_REQUIRE_STATEMENT:
+			if (stmt_ok)
+				return NULL;
+			break;
+		case SAFE_DDL_REQUIRE_BOTH:
+			if (lock_ok && stmt_ok)
+				return NULL;
+			break;
+	}
+
+	lock_problem = timeout_problem("lock_timeout", lock_timeout,
+								   "safe_ddl.max_lock_timeout",
+								   safe_ddl_max_lock_timeout);
+	stmt_problem = timeout_problem("statement_timeout", statement_timeout,
+								   "safe_ddl.max_statement_timeout",
+								   safe_ddl_max_statement_timeout);
+
+	switch ((SafeDdlRequire) safe_ddl_require_timeout)
+	{
+		case SAFE_DDL_REQUIRE_ANY:
+			return psprintf("neither timeout guards it: %s, and %s",
+							lock_problem, stmt_problem);
+		case SAFE_DDL_REQUIRE_LOCK:
+			return lock_problem;
+		case SAFE_DDL_REQUIRE_STATEMENT:
+			return stmt_problem;
+		case SAFE_DDL_REQUIRE_BOTH:
+			if (lock_problem && stmt_problem)
+				return psprintf("both timeouts are required: %s, and %s",
+								lock_problem, stmt_problem);
+			return psprintf("both timeouts are required: %s",
+							lock_problem ? lock_problem : stmt_problem);
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * Append "SET [LOCAL] name = 'Ns'" for one timeout, within its bound.
+ */
+static void
+append_set_command(StringInfo buf, const char *name, int bound)
+{
+	int			ms = SUGGESTED_TIMEOUT_MS;
+
+	if (bound > 0 && bound < ms)
+		ms = bound;
+	appendStringInfo(buf, "%s %s = ",
+					 IsTransactionBlock() ? "SET LOCAL" : "SET", name);
+	if (ms % 1000 == 0)
+		appendStringInfo(buf, "'%ds'", ms / 1000);
+	else
+		appendStringInfo(buf, "'%dms'", ms);
+}
+
+/*
+ * Raise the refusal (elevel ERROR) or the warning (elevel WARNING) for a
+ * statement whose policy_violation is set.
+ */
+void
+safe_ddl_report_violation(SafeDdlStatement *stmt, int elevel)
+{
+	StringInfoData hint;
+	SafeDdlRequire require = (SafeDdlRequire) safe_ddl_require_timeout;
+
+	initStringInfo(&hint);
+	appendStringInfoString(&hint, "Run ");
+	if (require == SAFE_DDL_REQUIRE_STATEMENT)
+		append_set_command(&hint, "statement_timeout",
+						   safe_ddl_max_statement_timeout);
+	else
+		append_set_command(&hint, "lock_timeout", safe_ddl_max_lock_timeout);
+	if (require == SAFE_DDL_REQUIRE_BOTH)
+	{
+		appendStringInfoString(&hint, " and ");
+		append_set_command(&hint, "statement_timeout",
+						   safe_ddl_max_statement_timeout);
+	}
+	appendStringInfoString(&hint, IsTransactionBlock() ?
+						   " in this transaction before the statement." :
+						   " before the statement, or set it for the migration role with ALTER ROLE ... SET.");
+
+	ereport(elevel,
+			(errcode(ERRCODE_SAFE_DDL_REFUSED),
+			 elevel >= ERROR ?
+			 errmsg("safe_ddl refused %s: %s",
+					stmt->command_tag, stmt->policy_violation) :
+			 errmsg("safe_ddl would refuse %s: %s",
+					stmt->command_tag, stmt->policy_violation),
+			 errdetail("In effect: lock_timeout = %d ms, statement_timeout = %d ms, "
+					   "safe_ddl.require_timeout = %s, "
+					   "safe_ddl.max_lock_timeout = %d ms, "
+					   "safe_ddl.max_statement_timeout = %d ms.",
+					   stmt->lock_timeout_ms, stmt->statement_timeout_ms,
+					   require == SAFE_DDL_REQUIRE_ANY ? "any" :
+					   require == SAFE_DDL_REQUIRE_LOCK ? "lock_timeout" :
+					   require == SAFE_DDL_REQUIRE_STATEMENT ? "statement_timeout" :
+					   "both",
+					   safe_ddl_max_lock_timeout,
+					   safe_ddl_max_statement_timeout),
+			 errhint("%s", hint.data)));
+	pfree(hint.data);
+}

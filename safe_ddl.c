@@ -1,0 +1,257 @@
+/*-------------------------------------------------------------------------
+ *
+ * safe_ddl.c
+ *		Entry point of safe_ddl: settings, and the ProcessUtility hook that
+ *		refuses DDL no timeout guards and records every schema change.
+ *
+ * The hook does as little as it can for everything that is not DDL: one
+ * switch on the node type (safe_ddl_is_ddl), then straight to the next hook.
+ * For DDL it asks classify.c what the statement is, policy.c whether the
+ * timeouts in effect satisfy the policy, runs the statement, and hands the
+ * result to audit.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "access/xlog.h"
+#include "commands/extension.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "storage/proc.h"
+#include "tcop/utility.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "safe_ddl.h"
+
+#if PG_VERSION_NUM >= 180000
+PG_MODULE_MAGIC_EXT(.name = "safe_ddl",.version = "1.0");
+#else
+PG_MODULE_MAGIC;
+#endif
+
+void		_PG_init(void);
+
+/* Settings */
+int			safe_ddl_mode = SAFE_DDL_MODE_ENFORCE;
+int			safe_ddl_require_timeout = SAFE_DDL_REQUIRE_ANY;
+int			safe_ddl_max_lock_timeout = 0;
+int			safe_ddl_max_statement_timeout = 0;
+bool		safe_ddl_audit = true;
+int			safe_ddl_max_statement_length = 65536;
+
+static const struct config_enum_entry mode_options[] = {
+	{"enforce", SAFE_DDL_MODE_ENFORCE, false},
+	{"warn", SAFE_DDL_MODE_WARN, false},
+	{"off", SAFE_DDL_MODE_OFF, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry require_options[] = {
+	{"any", SAFE_DDL_REQUIRE_ANY, false},
+	{"lock_timeout", SAFE_DDL_REQUIRE_LOCK, false},
+	{"statement_timeout", SAFE_DDL_REQUIRE_STATEMENT, false},
+	{"both", SAFE_DDL_REQUIRE_BOTH, false},
+	{NULL, 0, false}
+};
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/*
+ * How deep we are inside a DDL statement this hook has taken on.  Anything
+ * that reaches the hook while it is above zero (sub-commands, the serial
+ * sequence of a CREATE TABLE, statements of triggers fired by the DDL) is
+ * part of that outer statement: it is neither checked nor audited alone.
+ */
+static int	nesting_level = 0;
+
+/* Per-statement memory, reset when the next DDL statement starts. */
+static MemoryContext statement_context = NULL;
+
+#if PG_VERSION_NUM >= 140000
+#define PROCESS_UTILITY_PARAMS \
+	PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define PROCESS_UTILITY_ARGS \
+	pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
+#else
+#define PROCESS_UTILITY_PARAMS \
+	PlannedStmt *pstmt, const char *queryString, \
+	ProcessUtilityContext context, ParamListInfo params, \
+	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
+#define PROCESS_UTILITY_ARGS \
+	pstmt, queryString, context, params, queryEnv, dest, qc
+#endif
+
+static void safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS);
+
+static void
+call_next_ProcessUtility(PROCESS_UTILITY_PARAMS)
+{
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(PROCESS_UTILITY_ARGS);
+	else
+		standard_ProcessUtility(PROCESS_UTILITY_ARGS);
+}
+
+/*
+ * Module load: declare the settings and install the hook.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomEnumVariable("safe_ddl.mode",
+							 "What to do with DDL that no timeout guards.",
+							 "enforce refuses it, warn runs it with a warning and "
+							 "records the violation, off checks nothing "
+							 "(auditing goes on).",
+							 &safe_ddl_mode,
+							 SAFE_DDL_MODE_ENFORCE,
+							 mode_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("safe_ddl.require_timeout",
+							 "Which timeouts must be set when DDL runs.",
+							 "any: lock_timeout or statement_timeout; "
+							 "both: the two of them.",
+							 &safe_ddl_require_timeout,
+							 SAFE_DDL_REQUIRE_ANY,
+							 require_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("safe_ddl.max_lock_timeout",
+							"A lock_timeout above this does not count as set.",
+							"0 means no upper bound.",
+							&safe_ddl_max_lock_timeout,
+							0, 0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("safe_ddl.max_statement_timeout",
+							"A statement_timeout above this does not count as set.",
+							"0 means no upper bound.",
+							&safe_ddl_max_statement_timeout,
+							0, 0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("safe_ddl.audit",
+							 "Record every DDL statement in safe_ddl.audit_log.",
+							 NULL,
+							 &safe_ddl_audit,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("safe_ddl.max_statement_length",
+							"Statement text longer than this is stored truncated.",
+							NULL,
+							&safe_ddl_max_statement_length,
+							65536, 64, MaxAllocSize / 2,
+							PGC_SUSET,
+							GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("safe_ddl");
+#else
+	EmitWarningsOnPlaceholders("safe_ddl");
+#endif
+
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = safe_ddl_ProcessUtility;
+}
+
+/*
+ * The hook.
+ */
+static void
+safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
+{
+	SafeDdlStatement *stmt;
+	MemoryContext oldcontext;
+	instr_time	start;
+	instr_time	duration;
+
+	/*
+	 * Fast path: not DDL, part of a statement already taken on, part of an
+	 * extension script (covered by its CREATE/ALTER EXTENSION), or in a
+	 * process that cannot write.
+	 */
+	if (nesting_level > 0 ||
+		!safe_ddl_is_ddl(pstmt->utilityStmt) ||
+		creating_extension ||
+		IsParallelWorker() ||
+		RecoveryInProgress() ||
+		(safe_ddl_mode == SAFE_DDL_MODE_OFF && !safe_ddl_audit))
+	{
+		call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
+		return;
+	}
+
+	if (statement_context == NULL)
+		statement_context = AllocSetContextCreate(TopMemoryContext,
+												  "safe_ddl statement",
+												  ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(statement_context);
+
+	/*
+	 * Read everything we need from pstmt and queryString now: the next hook
+	 * may scribble on them.
+	 */
+	oldcontext = MemoryContextSwitchTo(statement_context);
+	stmt = safe_ddl_classify(pstmt, queryString);
+	MemoryContextSwitchTo(oldcontext);
+
+	if (stmt->temp_only)
+	{
+		call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
+		return;
+	}
+
+	stmt->lock_timeout_ms = LockTimeout;
+	stmt->statement_timeout_ms = StatementTimeout;
+
+	if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
+	{
+		stmt->policy_violation =
+			safe_ddl_policy_violation(LockTimeout, StatementTimeout);
+		if (stmt->policy_violation != NULL)
+			safe_ddl_report_violation(stmt,
+									  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
+									  ERROR : WARNING);
+	}
+
+	stmt->started_at = GetCurrentTimestamp();
+	INSTR_TIME_SET_CURRENT(start);
+
+	nesting_level++;
+	PG_TRY();
+	{
+		call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
+	}
+	PG_FINALLY();
+	{
+		nesting_level--;
+	}
+	PG_END_TRY();
+
+	INSTR_TIME_SET_CURRENT(duration);
+	INSTR_TIME_SUBTRACT(duration, start);
+	stmt->duration_ms = INSTR_TIME_GET_DOUBLE(duration) * 1000.0;
+
+	if (safe_ddl_audit)
+		safe_ddl_audit_write(stmt);
+}
