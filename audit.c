@@ -94,6 +94,7 @@ static const struct
 
 /* Facts about this backend that do not change; computed once. */
 static char *database_name = NULL;
+static bool warned_not_installed = false;	/* this session was told */
 static bool client_addr_known = false;
 static Datum client_addr = (Datum) 0;	/* inet, in TopMemoryContext */
 
@@ -297,15 +298,19 @@ safe_ddl_audit_write(SafeDdlStatement *stmt)
 		get_rel_relkind(relid) != RELKIND_RELATION ||
 		get_rel_relkind(seqid) != RELKIND_SEQUENCE)
 	{
-		ereport(WARNING,
-				(errcode(ERRCODE_SAFE_DDL_NOT_AUDITED),
-				 errmsg("safe_ddl did not audit %s: the extension is not installed in this database",
-						stmt->command_tag),
-				 errdetail("Table %s.%s does not exist.",
-						   AUDIT_SCHEMA, AUDIT_TABLE),
-				 errhint("Run CREATE EXTENSION safe_ddl in this database, or set safe_ddl.audit = off for it.")));
+		/* Once per session: every DDL statement of it goes unaudited. */
+		if (!warned_not_installed)
+			ereport(WARNING,
+					(errcode(ERRCODE_SAFE_DDL_NOT_AUDITED),
+					 errmsg("safe_ddl is not installed in database \"%s\": DDL in this session is not audited",
+							get_database_name(MyDatabaseId)),
+					 errdetail("%s ran, but table %s.%s does not exist to record it.",
+							   stmt->command_tag, AUDIT_SCHEMA, AUDIT_TABLE),
+					 errhint("Run CREATE EXTENSION safe_ddl in this database, or set safe_ddl.audit = off for it.")));
+		warned_not_installed = true;
 		return;
 	}
+	warned_not_installed = false;
 
 	rel = table_open(relid, RowExclusiveLock);
 	tupdesc = RelationGetDescr(rel);

@@ -18,7 +18,8 @@
 #include "safe_ddl.h"
 
 /* What the HINT suggests when no bound says otherwise. */
-#define SUGGESTED_TIMEOUT_MS	5000
+#define SUGGESTED_LOCK_TIMEOUT_MS		5000
+#define SUGGESTED_STATEMENT_TIMEOUT_MS	60000
 
 static bool
 timeout_counts(int value, int bound)
@@ -105,15 +106,15 @@ safe_ddl_policy_violation(int lock_timeout, int statement_timeout)
  * Append "SET [LOCAL] name = 'Ns'" for one timeout, within its bound.
  */
 static void
-append_set_command(StringInfo buf, const char *name, int bound)
+append_set_command(StringInfo buf, const char *name, int ms, int bound)
 {
-	int			ms = SUGGESTED_TIMEOUT_MS;
-
 	if (bound > 0 && bound < ms)
 		ms = bound;
 	appendStringInfo(buf, "%s %s = ",
 					 IsTransactionBlock() ? "SET LOCAL" : "SET", name);
-	if (ms % 1000 == 0)
+	if (ms % 60000 == 0)
+		appendStringInfo(buf, "'%dmin'", ms / 60000);
+	else if (ms % 1000 == 0)
 		appendStringInfo(buf, "'%ds'", ms / 1000);
 	else
 		appendStringInfo(buf, "'%dms'", ms);
@@ -133,18 +134,23 @@ safe_ddl_report_violation(SafeDdlStatement *stmt, int elevel)
 	appendStringInfoString(&hint, "Run ");
 	if (require == SAFE_DDL_REQUIRE_STATEMENT)
 		append_set_command(&hint, "statement_timeout",
+						   SUGGESTED_STATEMENT_TIMEOUT_MS,
 						   safe_ddl_max_statement_timeout);
 	else
-		append_set_command(&hint, "lock_timeout", safe_ddl_max_lock_timeout);
+		append_set_command(&hint, "lock_timeout", SUGGESTED_LOCK_TIMEOUT_MS,
+						   safe_ddl_max_lock_timeout);
 	if (require == SAFE_DDL_REQUIRE_BOTH)
 	{
 		appendStringInfoString(&hint, " and ");
 		append_set_command(&hint, "statement_timeout",
+						   SUGGESTED_STATEMENT_TIMEOUT_MS,
 						   safe_ddl_max_statement_timeout);
 	}
-	appendStringInfoString(&hint, IsTransactionBlock() ?
-						   " in this transaction before the statement." :
-						   " before the statement, or set it for the migration role with ALTER ROLE ... SET.");
+	if (IsTransactionBlock())
+		appendStringInfoString(&hint, " in this transaction before the statement.");
+	else
+		appendStringInfo(&hint, " before the statement, or set %s for the migration role with ALTER ROLE ... SET.",
+						 require == SAFE_DDL_REQUIRE_BOTH ? "them" : "it");
 
 	ereport(elevel,
 			(errcode(ERRCODE_SAFE_DDL_REFUSED),
