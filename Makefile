@@ -20,6 +20,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
+$(OBJS): safe_ddl.h
 else
 all:
 	@echo "PostgreSQL server headers (PGXS) not found for $(PG_CONFIG)." >&2

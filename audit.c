@@ -61,6 +61,9 @@ typedef enum AuditColumn
 	COL_POLICY_VIOLATION,
 	COL_SQLSTATE,
 	COL_ERROR_MESSAGE,
+	COL_LOCK_MODE,
+	COL_REWRITES,
+	COL_RULES,
 	NUM_AUDIT_COLUMNS
 } AuditColumn;
 
@@ -90,6 +93,9 @@ static const struct
 	[COL_POLICY_VIOLATION] = {"policy_violation", TEXTOID},
 	[COL_SQLSTATE] = {"sqlstate", TEXTOID},
 	[COL_ERROR_MESSAGE] = {"error_message", TEXTOID},
+	[COL_LOCK_MODE] = {"lock_mode", TEXTOID},
+	[COL_REWRITES] = {"rewrites", TEXTOID},
+	[COL_RULES] = {"rules", TEXTARRAYOID},
 };
 
 /* Facts about this backend that do not change; computed once. */
@@ -130,10 +136,10 @@ text_or_null(const char *s, bool *isnull)
 }
 
 static Datum
-identities_array(List *identities)
+text_array(List *strings)
 {
 	Datum	   *elems;
-	int			n = list_length(identities);
+	int			n = list_length(strings);
 	int			i = 0;
 	ListCell   *lc;
 
@@ -141,7 +147,7 @@ identities_array(List *identities)
 		return PointerGetDatum(construct_empty_array(TEXTOID));
 
 	elems = palloc(n * sizeof(Datum));
-	foreach(lc, identities)
+	foreach(lc, strings)
 		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
 										   TYPALIGN_INT));
@@ -192,7 +198,7 @@ column_value(AuditColumn col, SafeDdlStatement *stmt, Oid seqid,
 		case COL_OBJECT_TYPE:
 			return text_or_null(stmt->object_type, isnull);
 		case COL_OBJECT_IDENTITIES:
-			return identities_array(stmt->identities);
+			return text_array(stmt->identities);
 		case COL_STATEMENT:
 			return CStringGetTextDatum(stmt->statement);
 		case COL_LOCK_TIMEOUT_MS:
@@ -203,6 +209,12 @@ column_value(AuditColumn col, SafeDdlStatement *stmt, Oid seqid,
 			return CStringGetTextDatum("ok");
 		case COL_POLICY_VIOLATION:
 			return text_or_null(stmt->policy_violation, isnull);
+		case COL_LOCK_MODE:
+			return text_or_null(stmt->lock_mode, isnull);
+		case COL_REWRITES:
+			return text_or_null(stmt->rewrites, isnull);
+		case COL_RULES:
+			return text_array(stmt->rules);
 		case COL_SQLSTATE:
 		case COL_ERROR_MESSAGE:
 		case NUM_AUDIT_COLUMNS:

@@ -29,7 +29,10 @@ CREATE TABLE @extschema@.audit_log (
         CHECK (outcome IN ('ok', 'refused', 'failed', 'rolled_back')),
     policy_violation     text,
     sqlstate             text,
-    error_message        text
+    error_message        text,
+    lock_mode            text,
+    rewrites             text,
+    rules                text[]
 );
 
 COMMENT ON TABLE @extschema@.audit_log IS

@@ -58,6 +58,12 @@ typedef struct SafeDdlStatement
 	List	   *identities;		/* schema-qualified names, char * */
 	bool		temp_only;		/* every target is a temporary object */
 
+	/* what the statement risks: filled by rules.c */
+	const char *lock_mode;		/* strongest lock on an existing relation */
+	const char *rewrites;		/* "rewrite", "scan" or NULL */
+	List	   *rules;			/* names of the rules that fired, char * */
+	const char *rule_hint;		/* the safe recipe of the first that fired */
+
 	char	   *statement;		/* this statement's text, maybe truncated */
 
 	/* filled in by the hook */
