@@ -47,14 +47,17 @@ timeout_problem(const char *name, int value, const char *bound_name, int bound)
  * row's policy_violation say.
  */
 const char *
-safe_ddl_policy_violation(int lock_timeout, int statement_timeout)
+safe_ddl_policy_violation(SafeDdlStatement *stmt)
 {
-	bool		lock_ok = timeout_counts(lock_timeout,
-										 safe_ddl_max_lock_timeout);
-	bool		stmt_ok = timeout_counts(statement_timeout,
-										 safe_ddl_max_statement_timeout);
+	int			lock_timeout = stmt->lock_timeout_ms;
+	int			statement_timeout = stmt->statement_timeout_ms;
+	bool		lock_ok;
+	bool		stmt_ok;
 	char	   *lock_problem;
 	char	   *stmt_problem;
+
+	lock_ok = timeout_counts(lock_timeout, safe_ddl_max_lock_timeout);
+	stmt_ok = timeout_counts(statement_timeout, safe_ddl_max_statement_timeout);
 
 	switch ((SafeDdlRequire) safe_ddl_require_timeout)
 	{

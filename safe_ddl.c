@@ -226,8 +226,7 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 
 	if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
 	{
-		stmt->policy_violation =
-			safe_ddl_policy_violation(LockTimeout, StatementTimeout);
+		stmt->policy_violation = safe_ddl_policy_violation(stmt);
 		if (stmt->policy_violation != NULL)
 			safe_ddl_report_violation(stmt,
 									  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?

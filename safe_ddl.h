@@ -80,8 +80,7 @@ extern SafeDdlStatement *safe_ddl_classify(PlannedStmt *pstmt,
 										   const char *queryString);
 
 /* policy.c */
-extern const char *safe_ddl_policy_violation(int lock_timeout,
-											 int statement_timeout);
+extern const char *safe_ddl_policy_violation(SafeDdlStatement *stmt);
 extern void safe_ddl_report_violation(SafeDdlStatement *stmt, int elevel);
 
 /* audit.c */
