@@ -6,7 +6,7 @@
 
 EXTENSION = safe_ddl
 MODULE_big = safe_ddl
-OBJS = safe_ddl.o classify.o policy.o audit.o
+OBJS = safe_ddl.o classify.o policy.o attempts.o audit.o queue.o writer.o guard.o
 DATA = safe_ddl--1.0.sql
 PGFILEDESC = "safe_ddl - refuse unguarded DDL and audit every schema change"
 
@@ -20,7 +20,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
-$(OBJS): safe_ddl.h
+$(OBJS): safe_ddl.h queue.h
 else
 all:
 	@echo "PostgreSQL server headers (PGXS) not found for $(PG_CONFIG)." >&2

@@ -98,35 +98,8 @@ static const struct
 	[COL_RULES] = {"rules", TEXTARRAYOID},
 };
 
-/* Facts about this backend that do not change; computed once. */
-static char *database_name = NULL;
-static bool warned_not_installed = false;	/* this session was told */
-static bool client_addr_known = false;
-static Datum client_addr = (Datum) 0;	/* inet, in TopMemoryContext */
-
-/*
- * The client's address as an inet datum, or (Datum) 0 for a Unix-socket
- * connection or a background process: what inet_client_addr() returns,
- * computed once per backend.
- */
-static Datum
-get_client_addr(void)
-{
-	if (!client_addr_known)
-	{
-		LOCAL_FCINFO(fcinfo, 0);
-		MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
-		Datum		addr;
-
-		InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
-		addr = inet_client_addr(fcinfo);
-		if (!fcinfo->isnull)
-			client_addr = addr;
-		MemoryContextSwitchTo(oldcontext);
-		client_addr_known = true;
-	}
-	return client_addr;
-}
+/* This session was told that its database has no audit log. */
+static bool warned_not_installed = false;
 
 static Datum
 text_or_null(const char *s, bool *isnull)
@@ -161,6 +134,7 @@ static Datum
 column_value(AuditColumn col, SafeDdlStatement *stmt, Oid seqid,
 			 bool *isnull)
 {
+	/* Every value comes from stmt: this runs in the writer too. */
 	*isnull = false;
 	switch (col)
 	{
@@ -171,28 +145,24 @@ column_value(AuditColumn col, SafeDdlStatement *stmt, Oid seqid,
 		case COL_DURATION_MS:
 			return Float8GetDatum(stmt->duration_ms);
 		case COL_DATABASE_NAME:
-			if (database_name == NULL)
-				database_name = MemoryContextStrdup(TopMemoryContext,
-													get_database_name(MyDatabaseId));
-			return text_or_null(database_name, isnull);
+			return text_or_null(stmt->database_name, isnull);
 		case COL_SESSION_USER_NAME:
-			return CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(),
-														 false));
+			return text_or_null(stmt->session_user_name, isnull);
 		case COL_CURRENT_USER_NAME:
-			return CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
+			return text_or_null(stmt->current_user_name, isnull);
 		case COL_APPLICATION_NAME:
-			return text_or_null(application_name, isnull);
+			return text_or_null(stmt->application_name, isnull);
 		case COL_CLIENT_ADDR:
-			{
-				Datum		addr = get_client_addr();
-
-				*isnull = (addr == (Datum) 0);
-				return addr;
-			}
+			if (stmt->client_addr == NULL)
+				break;
+			return DirectFunctionCall1(inet_in,
+									   CStringGetDatum(stmt->client_addr));
 		case COL_BACKEND_PID:
-			return Int32GetDatum(MyProcPid);
+			return Int32GetDatum(stmt->backend_pid);
 		case COL_XID:
-			return FullTransactionIdGetDatum(GetTopFullTransactionId());
+			if (!FullTransactionIdIsValid(stmt->xid))
+				break;
+			return FullTransactionIdGetDatum(stmt->xid);
 		case COL_COMMAND_TAG:
 			return CStringGetTextDatum(stmt->command_tag);
 		case COL_OBJECT_TYPE:
@@ -206,7 +176,7 @@ column_value(AuditColumn col, SafeDdlStatement *stmt, Oid seqid,
 		case COL_STATEMENT_TIMEOUT_MS:
 			return Int32GetDatum(stmt->statement_timeout_ms);
 		case COL_OUTCOME:
-			return CStringGetTextDatum("ok");
+			return CStringGetTextDatum(safe_ddl_outcome_names[stmt->outcome]);
 		case COL_POLICY_VIOLATION:
 			return text_or_null(stmt->policy_violation, isnull);
 		case COL_LOCK_MODE:
@@ -216,7 +186,9 @@ column_value(AuditColumn col, SafeDdlStatement *stmt, Oid seqid,
 		case COL_RULES:
 			return text_array(stmt->rules);
 		case COL_SQLSTATE:
+			return text_or_null(stmt->sqlstate, isnull);
 		case COL_ERROR_MESSAGE:
+			return text_or_null(stmt->error_message, isnull);
 		case NUM_AUDIT_COLUMNS:
 			break;
 	}
@@ -284,50 +256,56 @@ insert_into_table(Relation rel, HeapTuple tuple)
 }
 
 /*
- * Write the audit row of a statement that completed.  When the extension
- * is not installed in this database (or its log is gone) the statement is
- * not audited, and a WARNING says so.
+ * Find the audit log of the current database and its id sequence; false
+ * when the extension is not installed here.
+ */
+static bool
+find_audit_log(Oid *relid, Oid *seqid)
+{
+	Oid			nspid = get_namespace_oid(AUDIT_SCHEMA, true);
+
+	if (!OidIsValid(nspid))
+		return false;
+	*relid = get_relname_relid(AUDIT_TABLE, nspid);
+	*seqid = get_relname_relid(AUDIT_SEQUENCE, nspid);
+	return OidIsValid(*relid) && OidIsValid(*seqid) &&
+		get_rel_relkind(*relid) == RELKIND_RELATION &&
+		get_rel_relkind(*seqid) == RELKIND_SEQUENCE;
+}
+
+bool
+safe_ddl_audit_installed(void)
+{
+	Oid			relid;
+	Oid			seqid;
+
+	return find_audit_log(&relid, &seqid);
+}
+
+/*
+ * Open the audit log of the current database with RowExclusiveLock, and
+ * find its id sequence; NULL when the extension is not installed here.
+ */
+Relation
+safe_ddl_audit_open(Oid *seqid)
+{
+	Oid			relid;
+
+	if (!find_audit_log(&relid, seqid))
+		return NULL;
+	return table_open(relid, RowExclusiveLock);
+}
+
+/*
+ * Insert the row of one attempt into the open audit log.
  */
 void
-safe_ddl_audit_write(SafeDdlStatement *stmt)
+safe_ddl_audit_insert(Relation rel, Oid seqid, SafeDdlStatement *stmt)
 {
-	Oid			nspid;
-	Oid			relid = InvalidOid;
-	Oid			seqid = InvalidOid;
-	Relation	rel;
-	TupleDesc	tupdesc;
-	Datum	   *values;
-	bool	   *nulls;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	Datum	   *values = palloc(tupdesc->natts * sizeof(Datum));
+	bool	   *nulls = palloc(tupdesc->natts * sizeof(bool));
 	int			i;
-
-	nspid = get_namespace_oid(AUDIT_SCHEMA, true);
-	if (OidIsValid(nspid))
-	{
-		relid = get_relname_relid(AUDIT_TABLE, nspid);
-		seqid = get_relname_relid(AUDIT_SEQUENCE, nspid);
-	}
-	if (!OidIsValid(relid) || !OidIsValid(seqid) ||
-		get_rel_relkind(relid) != RELKIND_RELATION ||
-		get_rel_relkind(seqid) != RELKIND_SEQUENCE)
-	{
-		/* Once per session: every DDL statement of it goes unaudited. */
-		if (!warned_not_installed)
-			ereport(WARNING,
-					(errcode(ERRCODE_SAFE_DDL_NOT_AUDITED),
-					 errmsg("safe_ddl is not installed in database \"%s\": DDL in this session is not audited",
-							get_database_name(MyDatabaseId)),
-					 errdetail("%s ran, but table %s.%s does not exist to record it.",
-							   stmt->command_tag, AUDIT_SCHEMA, AUDIT_TABLE),
-					 errhint("Run CREATE EXTENSION safe_ddl in this database, or set safe_ddl.audit = off for it.")));
-		warned_not_installed = true;
-		return;
-	}
-	warned_not_installed = false;
-
-	rel = table_open(relid, RowExclusiveLock);
-	tupdesc = RelationGetDescr(rel);
-	values = palloc(tupdesc->natts * sizeof(Datum));
-	nulls = palloc(tupdesc->natts * sizeof(bool));
 
 	for (i = 0; i < tupdesc->natts; i++)
 	{
@@ -353,5 +331,35 @@ safe_ddl_audit_write(SafeDdlStatement *stmt)
 	}
 
 	insert_into_table(rel, heap_form_tuple(tupdesc, values, nulls));
+}
+
+/*
+ * Write the row of a statement that completed, in its transaction.  When
+ * the extension is not installed in this database the statement is not
+ * audited, a WARNING says so once per session, and false is returned.
+ */
+bool
+safe_ddl_audit_write(SafeDdlStatement *stmt)
+{
+	Oid			seqid;
+	Relation	rel = safe_ddl_audit_open(&seqid);
+
+	if (rel == NULL)
+	{
+		if (!warned_not_installed)
+			ereport(WARNING,
+					(errcode(ERRCODE_SAFE_DDL_NOT_AUDITED),
+					 errmsg("safe_ddl is not installed in database \"%s\": DDL in this session is not audited",
+							stmt->database_name),
+					 errdetail("%s ran, but table %s.%s does not exist to record it.",
+							   stmt->command_tag, AUDIT_SCHEMA, AUDIT_TABLE),
+					 errhint("Run CREATE EXTENSION safe_ddl in this database, or set safe_ddl.audit = off for it.")));
+		warned_not_installed = true;
+		return false;
+	}
+	warned_not_installed = false;
+
+	safe_ddl_audit_insert(rel, seqid, stmt);
 	table_close(rel, NoLock);
+	return true;
 }

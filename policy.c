@@ -124,6 +124,16 @@ append_set_command(StringInfo buf, const char *name, int ms, int bound)
 }
 
 /*
+ * The message of a refusal: what the error says and the audit row keeps.
+ */
+char *
+safe_ddl_refusal_message(SafeDdlStatement *stmt)
+{
+	return psprintf("safe_ddl refused %s: %s",
+					stmt->command_tag, stmt->policy_violation);
+}
+
+/*
  * Raise the refusal (elevel ERROR) or the warning (elevel WARNING) for a
  * statement whose policy_violation is set.
  */
@@ -158,8 +168,7 @@ safe_ddl_report_violation(SafeDdlStatement *stmt, int elevel)
 	ereport(elevel,
 			(errcode(ERRCODE_SAFE_DDL_REFUSED),
 			 elevel >= ERROR ?
-			 errmsg("safe_ddl refused %s: %s",
-					stmt->command_tag, stmt->policy_violation) :
+			 errmsg("%s", safe_ddl_refusal_message(stmt)) :
 			 errmsg("safe_ddl would refuse %s: %s",
 					stmt->command_tag, stmt->policy_violation),
 			 errdetail("In effect: lock_timeout = %d ms, statement_timeout = %d ms, "

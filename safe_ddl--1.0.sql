@@ -75,3 +75,85 @@ COMMENT ON VIEW @extschema@.recent_changes IS
     'safe_ddl: DDL statements of the last 7 days, newest first';
 
 REVOKE ALL ON @extschema@.recent_changes FROM PUBLIC;
+
+--
+-- Per day, command and outcome: how many, and how long they took.
+--
+CREATE VIEW @extschema@.daily_summary AS
+SELECT date_trunc('day', started_at) AS day,
+       command_tag,
+       outcome,
+       count(*) AS statements,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms)::numeric, 3)
+           AS p50_ms,
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)::numeric, 3)
+           AS p95_ms,
+       round(max(duration_ms)::numeric, 3) AS max_ms
+  FROM @extschema@.audit_log
+ GROUP BY 1, 2, 3;
+
+COMMENT ON VIEW @extschema@.daily_summary IS
+    'safe_ddl: per day, command and outcome, count and p50 / p95 / max duration';
+
+REVOKE ALL ON @extschema@.daily_summary FROM PUBLIC;
+
+--
+-- Counters kept in shared memory since the server started.
+--
+CREATE FUNCTION @extschema@.shared_stats(
+    OUT ok bigint,
+    OUT refused bigint,
+    OUT failed bigint,
+    OUT rolled_back bigint,
+    OUT queued bigint,
+    OUT written bigint,
+    OUT logged bigint,
+    OUT pending bigint,
+    OUT queue_bytes_used bigint,
+    OUT launcher_running boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'safe_ddl_stats'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW @extschema@.stats AS SELECT * FROM @extschema@.shared_stats();
+
+COMMENT ON VIEW @extschema@.stats IS
+    'safe_ddl: attempts per outcome since start; rows queued, written by the writer, sent to the server log instead';
+
+REVOKE ALL ON FUNCTION @extschema@.shared_stats() FROM PUBLIC;
+REVOKE ALL ON @extschema@.stats FROM PUBLIC;
+
+--
+-- Wait until the writer has written every queued row of this database
+-- (refused, failed and rolled-back attempts); false on timeout.
+--
+CREATE FUNCTION @extschema@.wait_for_queue(timeout interval DEFAULT '5s')
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'safe_ddl_wait_for_queue'
+LANGUAGE C STRICT VOLATILE;
+
+--
+-- Remove the rows older than older_than; returns how many.  Superusers
+-- only (safe_ddl refuses any other role's writes to the log).
+--
+CREATE FUNCTION @extschema@.purge(older_than interval)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    removed bigint;
+BEGIN
+    IF older_than IS NULL OR older_than < interval '0' THEN
+        RAISE EXCEPTION 'safe_ddl.purge: older_than must be a positive interval, not %',
+            coalesce(older_than::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    DELETE FROM @extschema@.audit_log
+     WHERE started_at < pg_catalog.now() - older_than;
+    GET DIAGNOSTICS removed = ROW_COUNT;
+    RETURN removed;
+END
+$$;
+
+REVOKE ALL ON FUNCTION @extschema@.purge(interval) FROM PUBLIC;

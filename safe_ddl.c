@@ -42,6 +42,7 @@ int			safe_ddl_max_lock_timeout = 0;
 int			safe_ddl_max_statement_timeout = 0;
 bool		safe_ddl_audit = true;
 int			safe_ddl_max_statement_length = 65536;
+int			safe_ddl_queue_size = 1024;	/* kB */
 
 static const struct config_enum_entry mode_options[] = {
 	{"enforce", SAFE_DDL_MODE_ENFORCE, false},
@@ -163,6 +164,16 @@ _PG_init(void)
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("safe_ddl.queue_size",
+							"Shared memory for audit rows on their way to the writer.",
+							"Refused, failed and rolled-back attempts wait here "
+							"until the background writer inserts them.",
+							&safe_ddl_queue_size,
+							1024, 64, 1024 * 1024,
+							PGC_POSTMASTER,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("safe_ddl");
 #else
@@ -171,6 +182,28 @@ _PG_init(void)
 
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = safe_ddl_ProcessUtility;
+	safe_ddl_guard_init();
+	safe_ddl_attempts_init();
+
+	/*
+	 * The queue and its writer need shared memory: only when preloaded.
+	 * Loaded otherwise, rows that need the writer go to the server log.
+	 */
+	if (process_shared_preload_libraries_in_progress)
+	{
+		safe_ddl_queue_init();
+		safe_ddl_register_launcher();
+	}
+}
+
+static double
+elapsed_ms(instr_time start)
+{
+	instr_time	duration;
+
+	INSTR_TIME_SET_CURRENT(duration);
+	INSTR_TIME_SUBTRACT(duration, start);
+	return INSTR_TIME_GET_DOUBLE(duration) * 1000.0;
 }
 
 /*
@@ -182,13 +215,15 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 	SafeDdlStatement *stmt;
 	MemoryContext oldcontext;
 	instr_time	start;
-	instr_time	duration;
 
 	/*
 	 * Fast path: not DDL, part of a statement already taken on, part of an
 	 * extension script (covered by its CREATE/ALTER EXTENSION), or in a
 	 * process that cannot write.
 	 */
+	if (IsA(pstmt->utilityStmt, CopyStmt))
+		safe_ddl_guard_copy(pstmt->utilityStmt, queryString);
+
 	if (nesting_level > 0 ||
 		!safe_ddl_is_ddl(pstmt->utilityStmt) ||
 		creating_extension ||
@@ -224,33 +259,49 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 	stmt->lock_timeout_ms = LockTimeout;
 	stmt->statement_timeout_ms = StatementTimeout;
 
+	oldcontext = MemoryContextSwitchTo(statement_context);
+	safe_ddl_begin_attempt(stmt);
+	MemoryContextSwitchTo(oldcontext);
+
+	/* The extension's own objects: superusers only, whatever the mode. */
+	safe_ddl_guard_ddl(stmt);
+
 	if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
 	{
 		stmt->policy_violation = safe_ddl_policy_violation(stmt);
 		if (stmt->policy_violation != NULL)
+		{
+			if (safe_ddl_mode == SAFE_DDL_MODE_ENFORCE && safe_ddl_audit)
+				safe_ddl_record_refused(stmt, safe_ddl_refusal_message(stmt),
+										ERRCODE_SAFE_DDL_REFUSED);
 			safe_ddl_report_violation(stmt,
 									  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
 									  ERROR : WARNING);
+		}
 	}
 
-	stmt->started_at = GetCurrentTimestamp();
+	/*
+	 * Run the statement.  Its row is written in its transaction when it
+	 * completes (and the write is part of it: if the write fails, so does
+	 * the statement), or handed to the writer when it fails.
+	 */
 	INSTR_TIME_SET_CURRENT(start);
-
 	nesting_level++;
 	PG_TRY();
 	{
 		call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
-	}
-	PG_FINALLY();
-	{
 		nesting_level--;
+		stmt->duration_ms = elapsed_ms(start);
+		if (safe_ddl_audit)
+			safe_ddl_record_ok(stmt);
+	}
+	PG_CATCH();
+	{
+		nesting_level = 0;
+		stmt->duration_ms = elapsed_ms(start);
+		if (safe_ddl_audit)
+			safe_ddl_record_failed(stmt, statement_context);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
-
-	INSTR_TIME_SET_CURRENT(duration);
-	INSTR_TIME_SUBTRACT(duration, start);
-	stmt->duration_ms = INSTR_TIME_GET_DOUBLE(duration) * 1000.0;
-
-	if (safe_ddl_audit)
-		safe_ddl_audit_write(stmt);
 }

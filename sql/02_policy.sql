@@ -105,8 +105,8 @@ SET safe_ddl.max_statement_length = 10;
 SET safe_ddl.audit = 'sometimes';
 SET safe_ddl.no_such_setting = on;
 
--- What the log holds: compliant statements only, with the timeouts in
--- effect and, for warn, the violation.
+-- What the log holds: every attempt in order, refusals included, with the
+-- timeouts in effect and the violation (for warn, alongside outcome ok).
 SELECT * FROM audit_since_mark();
 
 SET lock_timeout = '5s';

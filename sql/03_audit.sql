@@ -68,8 +68,8 @@ DROP INDEX CONCURRENTLY users_name_idx;
 SELECT * FROM audit_since_mark();
 SELECT audit_mark();
 
--- A rolled-back change leaves no row: the row is written in the
--- statement's own transaction.
+-- A rolled-back change: the row written in the statement's transaction
+-- goes with it, and the writer records the attempt as rolled_back.
 BEGIN;
 CREATE TABLE ephemeral (id int);
 ROLLBACK;
