@@ -1,0 +1,76 @@
+# A backend killed with SIGKILL in the middle of DDL: the postmaster
+# restarts every process.  Every committed change keeps its ok row, the
+# writer comes back by itself, rows still queued are not lost, and new
+# attempts are logged again.
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use SafeDdlTest;
+use Test::More;
+
+my $node = new_safe_ddl_node('crash', "restart_after_crash = on\n");
+$node->safe_psql('postgres',
+	"SET lock_timeout = '5s'; CREATE TABLE k (id int); "
+	  . join('', map { "ALTER TABLE k ADD COLUMN c$_ int; " } 1 .. 20));
+my $launcher_before = launcher_pid($node);
+
+# Refusals, then at once a backend killed while it waits for a lock in
+# the middle of an ALTER TABLE.
+run_sessions($node, 'postgres',
+	join('', map { "COMMENT ON TABLE k IS 'before crash $_';\n" } 1 .. 300));
+
+my $holder = $node->background_psql('postgres');
+$holder->query_safe('BEGIN; LOCK TABLE k IN ACCESS SHARE MODE;');
+my $victim = $node->background_psql('postgres', on_error_stop => 0);
+my $victim_pid = $victim->query_safe('SELECT pg_backend_pid();');
+$victim->query_until(qr/^$/,
+	"SET lock_timeout = '60s';\nALTER TABLE k ADD COLUMN doomed int;\n");
+$node->poll_query_until('postgres',
+	"SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $victim_pid"
+) or die 'the ALTER TABLE never waited for its lock';
+
+kill 'KILL', $victim_pid;
+eval { $victim->quit };
+eval { $holder->quit };
+
+# The postmaster restarts everything; wait until it accepts connections.
+$node->poll_query_until('postgres', 'SELECT 1', '1')
+  or die 'the server did not come back';
+ok(1, 'the server restarted after the crash');
+
+my $launcher_after = launcher_pid($node);
+isnt($launcher_after, $launcher_before, 'a new launcher runs');
+
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM safe_ddl.audit_log WHERE outcome = 'ok' AND statement LIKE 'ALTER TABLE k ADD COLUMN c%'"
+	),
+	'20',
+	'every committed change kept its ok row');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM pg_attribute WHERE attrelid = 'k'::regclass AND attname = 'doomed'"
+	),
+	'0',
+	'the killed ALTER TABLE did not happen');
+
+ok(wait_for_queue($node, 'postgres'), 'the writer emptied the queue');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM safe_ddl.audit_log WHERE outcome = 'refused' AND statement LIKE 'COMMENT ON TABLE k IS ''before crash %'"
+	),
+	'300',
+	'the refusals queued before the crash are all there, once');
+
+# New attempts are logged again.
+$node->psql('postgres', "COMMENT ON TABLE k IS 'after crash';");
+ok(wait_for_queue($node, 'postgres'), 'the writer emptied the queue');
+is( $node->safe_psql('postgres',
+		"SELECT outcome FROM safe_ddl.audit_log WHERE statement = 'COMMENT ON TABLE k IS ''after crash'''"
+	),
+	'refused',
+	'a refusal after the restart is logged');
+
+$node->stop;
+done_testing();
