@@ -10,9 +10,9 @@
  * by an ExecutorStart hook; COPY FROM, a utility statement; and DDL
  * (ALTER, DROP, TRUNCATE, DROP SCHEMA, DROP EXTENSION ...), whose targets
  * classify.c has already named.  The executor hook costs a plain SELECT
- * one comparison; other statements compare their result relations with
- * the log's OID, cached per backend and forgotten on relcache
- * invalidation.
+ * one comparison (it has no result relation); other statements compare
+ * their result relations with the log's OID, cached per backend and
+ * forgotten on relcache invalidation.
  *
  *-------------------------------------------------------------------------
  */
@@ -107,8 +107,8 @@ guard_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	PlannedStmt *plan = queryDesc->plannedstmt;
 
-	if (plan->commandType != CMD_SELECT && plan->resultRelations != NIL &&
-		!superuser())
+	/* Writable CTEs make a SELECT write too: look at result relations. */
+	if (plan->resultRelations != NIL && !superuser())
 	{
 		Oid			relid = get_audit_log_relid();
 		ListCell   *lc;

@@ -19,6 +19,7 @@ INSERT INTO safe_ddl.audit_log (started_at, duration_ms, database_name,
 VALUES (now(), 0, 'x', 'x', 'x', 0, 'FORGED', '{}', 'x', 0, 0, 'ok');
 UPDATE safe_ddl.audit_log SET statement = 'forged' WHERE id > 0;
 DELETE FROM safe_ddl.audit_log WHERE command_tag = 'DROP TABLE';
+WITH gone AS (DELETE FROM safe_ddl.audit_log RETURNING id) SELECT count(*) FROM gone;
 COPY safe_ddl.audit_log (command_tag) FROM stdin;
 FORGED
 \.
