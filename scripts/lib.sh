@@ -1,0 +1,95 @@
+# shellcheck shell=bash
+# Shared by scripts/test.sh and scripts/demo.sh: install what is missing,
+# build, and run a throwaway cluster.  Source it; do not run it.
+#
+# PostgreSQL refuses to run as root: clusters run as the postgres OS user,
+# in a temporary directory that holds the data and the Unix socket, and are
+# stopped and removed on exit, whatever happened.
+
+SDDL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_VERSION=15
+PGBIN=/usr/lib/postgresql/$PG_VERSION/bin
+PG_CONFIG=$PGBIN/pg_config
+PGXS_DIR=/usr/lib/postgresql/$PG_VERSION/lib/pgxs
+export PG_REGRESS=$PGXS_DIR/src/test/regress/pg_regress
+export PG_ISOLATION_REGRESS=$PGXS_DIR/src/test/isolation/pg_isolation_regress
+export PATH="$PGBIN:$PATH"
+
+SDDL_PACKAGES="postgresql-server-dev-$PG_VERSION postgresql-$PG_VERSION-pgtap
+  libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
+  postgresql-$PG_VERSION-pgaudit"
+
+sddl_say() { printf '\n== %s\n' "$*"; }
+
+# Install the Debian packages that are missing (quiet when none is).
+sddl_install_deps() {
+	local missing=() pkg
+	for pkg in $SDDL_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	sddl_say "installing ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "missing packages: ${missing[*]} (run as root, or install them)" >&2
+		return 1
+	fi
+	apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Build warning-free and install into the server's directories.
+sddl_build_install() {
+	sddl_say "building safe_ddl"
+	make -s -C "$SDDL_TOP" PG_CONFIG="$PG_CONFIG" PG_CFLAGS="-Wall -Werror" &&
+		make -s -C "$SDDL_TOP" PG_CONFIG="$PG_CONFIG" install >/dev/null
+}
+
+SDDL_TMP=""
+
+sddl_cleanup() {
+	if [ -n "$SDDL_TMP" ] && [ -d "$SDDL_TMP" ]; then
+		if [ -f "$SDDL_TMP/data/postmaster.pid" ]; then
+			runuser -u postgres -- "$PGBIN/pg_ctl" -D "$SDDL_TMP/data" -m immediate \
+				stop >/dev/null 2>&1 || true
+		fi
+		rm -rf "$SDDL_TMP"
+	fi
+	SDDL_TMP=""
+}
+
+# Start a cluster with safe_ddl preloaded.  Extra arguments are lines for
+# postgresql.conf.  Exports PGHOST, PGPORT, PGUSER, SDDL_DATA, SDDL_LOG.
+sddl_cluster_start() {
+	local line
+	SDDL_TMP=$(mktemp -d /tmp/safe_ddl.XXXXXX)
+	chmod 755 "$SDDL_TMP"
+	chown postgres: "$SDDL_TMP"
+	trap sddl_cleanup EXIT
+	trap 'sddl_cleanup; exit 130' INT TERM
+
+	SDDL_DATA=$SDDL_TMP/data
+	SDDL_LOG=$SDDL_TMP/server.log
+	runuser -u postgres -- "$PGBIN/initdb" --auth=trust -U postgres --no-sync \
+		-D "$SDDL_DATA" >"$SDDL_TMP/initdb.log" 2>&1 ||
+		{ cat "$SDDL_TMP/initdb.log" >&2; return 1; }
+	{
+		echo "shared_preload_libraries = 'safe_ddl'"
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '$SDDL_TMP'"
+		echo "port = 5432"
+		echo "fsync = off"
+		echo "max_connections = 40"
+		for line in "$@"; do echo "$line"; done
+	} >>"$SDDL_DATA/postgresql.conf"
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$SDDL_DATA" -l "$SDDL_LOG" -w start \
+		>/dev/null || { cat "$SDDL_LOG" >&2; return 1; }
+
+	export PGHOST=$SDDL_TMP PGPORT=5432 PGUSER=postgres SDDL_DATA SDDL_LOG
+}
+
+# Run SQL as the superuser, with a timeout so that safe_ddl lets DDL run.
+sddl_psql_ddl() {
+	psql -X -q -v ON_ERROR_STOP=1 -d "${1:-postgres}" \
+		-c "SET lock_timeout = '5s'" -c "$2"
+}
