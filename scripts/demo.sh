@@ -7,7 +7,7 @@ cd "$SDDL_TOP"
 sddl_install_deps
 sddl_build_install
 sddl_cluster_start
-createdb shop
+sddl_psql_ddl postgres "CREATE DATABASE shop"
 
 run() { psql -X -d shop -v ON_ERROR_STOP=0 -e "$@"; }
 
