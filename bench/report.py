@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Turn bench/run.sh's results.csv into the markdown of bench/RESULTS.md.
+
+Rows: config,round,workload,metric,value.  Throughput is compared by
+median and min-max; per-statement latency by the difference to `bare`
+in the same round (paired), whose median is reported next to the A/A
+difference (bare2 - bare), the noise floor of this machine.
+"""
+import argparse
+import collections
+import csv
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+
+CONFIGS = ["bare", "bare2", "safe_ddl", "pgaudit", "evtrig"]
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    pg = subprocess.run(["/usr/lib/postgresql/15/bin/postgres", "--version"],
+                        capture_output=True, text=True).stdout.strip()
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}, {pg}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("csv")
+    for opt in ["command", "rounds", "seconds", "clients", "storm", "logsize", "shmem", "memory"]:
+        ap.add_argument("--" + opt, default="")
+    a = ap.parse_args()
+
+    data = collections.defaultdict(dict)  # (config, workload, metric) -> {round: value}
+    for config, rnd, workload, metric, value in csv.reader(open(a.csv)):
+        if value:
+            data[(config, workload, metric)][int(rnd)] = float(value)
+
+    out = []
+    p = out.append
+    p("# safe_ddl benchmark results\n")
+    p(f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC")
+    p(f"- machine: {machine()}")
+    p(f"- command: `{a.command}`")
+    p(f"- {a.rounds} rounds, configurations interleaved in every round; "
+      f"{a.seconds} s per pgbench run, {a.clients} clients; pgbench scale 10; "
+      "every cluster with PostgreSQL's defaults (fsync on)\n")
+
+    p("## Throughput (tps): median, min-max, ratio to bare\n")
+    p("| workload | " + " | ".join(CONFIGS) + " |")
+    p("|---|" + "---|" * len(CONFIGS))
+    for workload in ["tpcb", "select", "ddl"]:
+        base = data.get(("bare", workload, "tps"), {})
+        if not base:
+            continue
+        bmed = statistics.median(base.values())
+        cells = []
+        for c in CONFIGS:
+            v = list(data.get((c, workload, "tps"), {}).values())
+            if not v:
+                cells.append("-")
+                continue
+            med = statistics.median(v)
+            cells.append(f"{med:.0f} ({min(v):.0f}-{max(v):.0f}) x{med / bmed:.3f}")
+        p(f"| {workload} | " + " | ".join(cells) + " |")
+
+    p("\n## Added latency per statement (us), paired round by round with bare\n")
+    p("Median over rounds of (config - bare) in the same round; `bare` is the "
+      "median latency itself. `A/A noise` is the largest |bare2 - bare| of any "
+      "round.\n")
+    p("| workload | statement | bare (us) | bare2 - bare | A/A noise | safe_ddl | pgaudit | evtrig |")
+    p("|---|---|---|---|---|---|---|---|")
+    verdicts = []
+    statements = sorted({(w, m) for (c, w, m) in data
+                         if c == "bare" and w in ("tpcb", "ddl") and m != "tps"},
+                        key=lambda k: (k[0], list(data[("bare",) + k].keys())[0]))
+    order = {"tpcb": 0, "ddl": 1}
+    for workload, metric in sorted(statements, key=lambda k: order[k[0]]):
+        base = data[("bare", workload, metric)]
+        if workload == "tpcb" and not metric.startswith(("BEGIN", "END")):
+            continue
+        row = [workload, metric.replace(";", ",").replace(":client_id", "N").replace("|", "/"),
+               f"{statistics.median(base.values()) * 1000:.0f}"]
+        deltas = {}
+        for c in ["bare2", "safe_ddl", "pgaudit", "evtrig"]:
+            v = data.get((c, workload, metric), {})
+            d = [(v[r] - base[r]) * 1000 for r in base if r in v]
+            deltas[c] = d
+        noise = max((abs(x) for x in deltas["bare2"]), default=0)
+        for c in ["bare2"]:
+            row.append(f"{statistics.median(deltas[c]):+.0f}" if deltas[c] else "-")
+        row.append(f"{noise:.0f}")
+        for c in ["safe_ddl", "pgaudit", "evtrig"]:
+            row.append(f"{statistics.median(deltas[c]):+.0f}" if deltas[c] else "-")
+        p("| " + " | ".join(row) + " |")
+        if deltas["safe_ddl"]:
+            sd = statistics.median(deltas["safe_ddl"])
+            verdicts.append((workload, metric, sd, noise))
+
+    p("\n## Against the targets\n")
+    for workload, metric, sd, noise in verdicts:
+        name = metric.split()[0] + (" " + metric.split()[1] if len(metric.split()) > 1 else "")
+        if metric.startswith(("ALTER", "COMMENT", "DROP")):
+            ok = sd <= 30
+            p(f"- {name}: safe_ddl adds {sd:+.0f} us (target: at most +30 us): {'met' if ok else 'MISSED'}")
+        else:
+            ok = abs(sd) <= noise
+            p(f"- {name}: safe_ddl {sd:+.0f} us, A/A noise {noise:.0f} us (target: within the noise): {'met' if ok else 'MISSED'}")
+    for workload in ["tpcb", "select"]:
+        base = data.get(("bare", workload, "tps"), {})
+        twin = data.get(("bare2", workload, "tps"), {})
+        sd = data.get(("safe_ddl", workload, "tps"), {})
+        if base and twin and sd:
+            aa = abs(statistics.median(twin.values()) / statistics.median(base.values()) - 1)
+            dd = abs(statistics.median(sd.values()) / statistics.median(base.values()) - 1)
+            p(f"- {workload} throughput: safe_ddl differs from bare by {dd * 100:.1f} %, "
+              f"bare2 by {aa * 100:.1f} % (target: within the A/A noise): "
+              f"{'met' if dd <= aa else 'MISSED'}")
+
+    p("\n## Refusal storm\n")
+    p("Wall time per statement of a psql file of identical `COMMENT ON` statements, median over rounds:\n")
+    for c, metric in [("safe_ddl", "refused (us/stmt)"), ("safe_ddl", "with timeout (us/stmt)"),
+                      ("bare", "with timeout (us/stmt)")]:
+        v = list(data.get((c, "storm", metric), {}).values())
+        if v:
+            p(f"- {c}, {metric}: {statistics.median(v):.0f} ({min(v):.0f}-{max(v):.0f})")
+    p(f"- {a.storm}")
+
+    p("\n## A large log\n")
+    p(f"- {a.logsize}")
+    for metric in ["recent_changes LIMIT 50 (ms)", "by-object lookup (ms)", "last 24 hours by time (ms)"]:
+        v = list(data.get(("safe_ddl", "log-size", metric), {}).values())
+        if v:
+            p(f"- {metric}: median {statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f}), EXPLAIN ANALYZE execution time")
+
+    p("\n## Memory\n")
+    p(f"- shared memory taken by safe_ddl: {a.shmem}")
+    p(f"- one backend's private memory (sum of pg_backend_memory_contexts) after N DDL statements: {a.memory}")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
