@@ -43,11 +43,10 @@ timeout_problem(const char *name, int value, const char *bound_name, int bound)
 
 /*
  * The reason the policy refuses DDL under these timeouts, or NULL when it
- * lets it through.  The reason is what the error message and the audit
- * row's policy_violation say.
+ * lets it through.
  */
-const char *
-safe_ddl_policy_violation(SafeDdlStatement *stmt)
+static char *
+timeout_violation(SafeDdlStatement *stmt)
 {
 	int			lock_timeout = stmt->lock_timeout_ms;
 	int			statement_timeout = stmt->statement_timeout_ms;
@@ -106,6 +105,23 @@ safe_ddl_policy_violation(SafeDdlStatement *stmt)
 }
 
 /*
+ * The reason the policy refuses this statement: the timeouts, then the
+ * risk rules that fire (rules.c has assessed it), or NULL when nothing
+ * does.  The reason is what the error message and the audit row's
+ * policy_violation say.
+ */
+const char *
+safe_ddl_policy_violation(SafeDdlStatement *stmt)
+{
+	char	   *timeouts = timeout_violation(stmt);
+	char	   *rules = safe_ddl_rule_violation(stmt);
+
+	if (timeouts && rules)
+		return psprintf("%s; %s", timeouts, rules);
+	return timeouts ? timeouts : rules;
+}
+
+/*
  * Append "SET [LOCAL] name = 'Ns'" for one timeout, within its bound.
  */
 static void
@@ -134,36 +150,84 @@ safe_ddl_refusal_message(SafeDdlStatement *stmt)
 }
 
 /*
+ * The HINT of a refusal: the statement that sets a timeout when one is
+ * missing, then the safe recipe of each rule that fires.
+ */
+char *
+safe_ddl_policy_hint(SafeDdlStatement *stmt)
+{
+	StringInfoData hint;
+	SafeDdlRequire require = (SafeDdlRequire) safe_ddl_require_timeout;
+	int			rule;
+
+	initStringInfo(&hint);
+	if (timeout_violation(stmt) != NULL)
+	{
+		appendStringInfoString(&hint, "Run ");
+		if (require == SAFE_DDL_REQUIRE_STATEMENT)
+			append_set_command(&hint, "statement_timeout",
+							   SUGGESTED_STATEMENT_TIMEOUT_MS,
+							   safe_ddl_max_statement_timeout);
+		else
+			append_set_command(&hint, "lock_timeout", SUGGESTED_LOCK_TIMEOUT_MS,
+							   safe_ddl_max_lock_timeout);
+		if (require == SAFE_DDL_REQUIRE_BOTH)
+		{
+			appendStringInfoString(&hint, " and ");
+			append_set_command(&hint, "statement_timeout",
+							   SUGGESTED_STATEMENT_TIMEOUT_MS,
+							   safe_ddl_max_statement_timeout);
+		}
+		if (IsTransactionBlock())
+			appendStringInfoString(&hint, " in this transaction before the statement.");
+		else
+			appendStringInfo(&hint, " before the statement, or set %s for the migration role with ALTER ROLE ... SET.",
+							 require == SAFE_DDL_REQUIRE_BOTH ? "them" : "it");
+	}
+	for (rule = 0; rule < SAFE_DDL_NUM_RULES; rule++)
+		if (stmt->verdicts[rule] == SAFE_DDL_VERDICT_FIRES)
+			appendStringInfo(&hint, "%s%s: %s", hint.len > 0 ? "\n" : "",
+							 safe_ddl_rule_name(rule),
+							 safe_ddl_rule_recipe(rule));
+	if (hint.len == 0)
+	{
+		pfree(hint.data);
+		return NULL;
+	}
+	return hint.data;
+}
+
+/*
+ * What the statement risks, for the DETAIL: lock, rewrite, table sizes.
+ */
+static char *
+risk_detail(SafeDdlStatement *stmt)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	if (stmt->lock_mode)
+		appendStringInfo(&buf, " Lock: %s.", stmt->lock_mode);
+	if (stmt->rewrites)
+		appendStringInfo(&buf, " Table access under it: %s.", stmt->rewrites);
+	foreach(lc, stmt->table_sizes)
+		appendStringInfo(&buf, " Size of %s.", (char *) lfirst(lc));
+	if (stmt->table_sizes != NIL)
+		appendStringInfo(&buf, " safe_ddl.large_table_size = %d kB.",
+						 safe_ddl_large_table_size);
+	return buf.data;
+}
+
+/*
  * Raise the refusal (elevel ERROR) or the warning (elevel WARNING) for a
  * statement whose policy_violation is set.
  */
 void
 safe_ddl_report_violation(SafeDdlStatement *stmt, int elevel)
 {
-	StringInfoData hint;
 	SafeDdlRequire require = (SafeDdlRequire) safe_ddl_require_timeout;
-
-	initStringInfo(&hint);
-	appendStringInfoString(&hint, "Run ");
-	if (require == SAFE_DDL_REQUIRE_STATEMENT)
-		append_set_command(&hint, "statement_timeout",
-						   SUGGESTED_STATEMENT_TIMEOUT_MS,
-						   safe_ddl_max_statement_timeout);
-	else
-		append_set_command(&hint, "lock_timeout", SUGGESTED_LOCK_TIMEOUT_MS,
-						   safe_ddl_max_lock_timeout);
-	if (require == SAFE_DDL_REQUIRE_BOTH)
-	{
-		appendStringInfoString(&hint, " and ");
-		append_set_command(&hint, "statement_timeout",
-						   SUGGESTED_STATEMENT_TIMEOUT_MS,
-						   safe_ddl_max_statement_timeout);
-	}
-	if (IsTransactionBlock())
-		appendStringInfoString(&hint, " in this transaction before the statement.");
-	else
-		appendStringInfo(&hint, " before the statement, or set %s for the migration role with ALTER ROLE ... SET.",
-						 require == SAFE_DDL_REQUIRE_BOTH ? "them" : "it");
+	char	   *hint = safe_ddl_policy_hint(stmt);
 
 	ereport(elevel,
 			(errcode(ERRCODE_SAFE_DDL_REFUSED),
@@ -174,14 +238,14 @@ safe_ddl_report_violation(SafeDdlStatement *stmt, int elevel)
 			 errdetail("In effect: lock_timeout = %d ms, statement_timeout = %d ms, "
 					   "safe_ddl.require_timeout = %s, "
 					   "safe_ddl.max_lock_timeout = %d ms, "
-					   "safe_ddl.max_statement_timeout = %d ms.",
+					   "safe_ddl.max_statement_timeout = %d ms.%s",
 					   stmt->lock_timeout_ms, stmt->statement_timeout_ms,
 					   require == SAFE_DDL_REQUIRE_ANY ? "any" :
 					   require == SAFE_DDL_REQUIRE_LOCK ? "lock_timeout" :
 					   require == SAFE_DDL_REQUIRE_STATEMENT ? "statement_timeout" :
 					   "both",
 					   safe_ddl_max_lock_timeout,
-					   safe_ddl_max_statement_timeout),
-			 errhint("%s", hint.data)));
-	pfree(hint.data);
+					   safe_ddl_max_statement_timeout,
+					   risk_detail(stmt)),
+			 hint ? errhint("%s", hint) : 0));
 }

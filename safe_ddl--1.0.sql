@@ -159,3 +159,26 @@ END
 $$;
 
 REVOKE ALL ON FUNCTION @extschema@.purge(interval) FROM PUBLIC;
+
+--
+-- What safe_ddl would say of each statement of a script, under the
+-- current settings, with nothing executed: a migration tool or a CI job
+-- asks before it runs.  rules holds every rule's verdict.
+--
+CREATE FUNCTION @extschema@.explain(sql text)
+RETURNS TABLE (
+    statement_number int,
+    statement text,
+    command_tag text,
+    object_type text,
+    object_identities text[],
+    lock_mode text,
+    rewrites text,
+    table_sizes text[],
+    rules json,
+    verdict text,
+    reason text,
+    hint text
+)
+AS 'MODULE_PATHNAME', 'safe_ddl_explain'
+LANGUAGE C STRICT VOLATILE;

@@ -43,6 +43,9 @@ int			safe_ddl_max_statement_timeout = 0;
 bool		safe_ddl_audit = true;
 int			safe_ddl_max_statement_length = 65536;
 int			safe_ddl_queue_size = 1024;	/* kB */
+int			safe_ddl_large_table_size = 10240;	/* kB */
+bool		safe_ddl_allow_destructive = false;
+static char *safe_ddl_disabled_rules = NULL;
 
 static const struct config_enum_entry mode_options[] = {
 	{"enforce", SAFE_DDL_MODE_ENFORCE, false},
@@ -174,6 +177,37 @@ _PG_init(void)
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
+	DefineCustomIntVariable("safe_ddl.large_table_size",
+							"Size rules fire only on tables larger than this.",
+							"A small table is cheap to lock, scan or rewrite.",
+							&safe_ddl_large_table_size,
+							10240, 0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("safe_ddl.disabled_rules",
+							   "Risk rules that do not apply (comma-separated names).",
+							   NULL,
+							   &safe_ddl_disabled_rules,
+							   "",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   safe_ddl_check_disabled_rules,
+							   safe_ddl_assign_disabled_rules,
+							   NULL);
+
+	DefineCustomBoolVariable("safe_ddl.allow_destructive",
+							 "Acknowledge destructive changes and renames in this session.",
+							 "DROP TABLE, DROP COLUMN, TRUNCATE, DROP SCHEMA ... "
+							 "CASCADE, DROP DATABASE and renames are refused "
+							 "unless this is on; the audit log records them.",
+							 &safe_ddl_allow_destructive,
+							 false,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("safe_ddl");
 #else
@@ -263,32 +297,45 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 	safe_ddl_begin_attempt(stmt);
 	MemoryContextSwitchTo(oldcontext);
 
-	/* The extension's own objects: superusers only, whatever the mode. */
-	safe_ddl_guard_ddl(stmt);
-
-	if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
-	{
-		stmt->policy_violation = safe_ddl_policy_violation(stmt);
-		if (stmt->policy_violation != NULL)
-		{
-			if (safe_ddl_mode == SAFE_DDL_MODE_ENFORCE && safe_ddl_audit)
-				safe_ddl_record_refused(stmt, safe_ddl_refusal_message(stmt),
-										ERRCODE_SAFE_DDL_REFUSED);
-			safe_ddl_report_violation(stmt,
-									  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
-									  ERROR : WARNING);
-		}
-	}
-
 	/*
-	 * Run the statement.  Its row is written in its transaction when it
-	 * completes (and the write is part of it: if the write fails, so does
-	 * the statement), or handed to the writer when it fails.
+	 * From here on, every way out leaves one row: refused (written when the
+	 * refusal is raised), failed (in PG_CATCH) or ok.  The duration
+	 * counts from here: the assessment is part of the statement's time.
 	 */
 	INSTR_TIME_SET_CURRENT(start);
-	nesting_level++;
 	PG_TRY();
 	{
+		/* What it risks, then the policy: the timeouts and the rules. */
+		oldcontext = MemoryContextSwitchTo(statement_context);
+		safe_ddl_assess(stmt, pstmt->utilityStmt,
+						safe_ddl_allow_destructive);
+		MemoryContextSwitchTo(oldcontext);
+
+		/* The extension's own objects: superusers only, whatever the mode. */
+		safe_ddl_guard_ddl(stmt);
+
+		if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
+		{
+			oldcontext = MemoryContextSwitchTo(statement_context);
+			stmt->policy_violation = safe_ddl_policy_violation(stmt);
+			MemoryContextSwitchTo(oldcontext);
+			if (stmt->policy_violation != NULL)
+			{
+				if (safe_ddl_mode == SAFE_DDL_MODE_ENFORCE && safe_ddl_audit)
+					safe_ddl_record_refused(stmt, safe_ddl_refusal_message(stmt),
+											ERRCODE_SAFE_DDL_REFUSED);
+				safe_ddl_report_violation(stmt,
+										  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
+										  ERROR : WARNING);
+			}
+		}
+
+		/*
+		 * Run the statement.  Its row is written in its transaction when it
+		 * completes (and the write is part of it: if the write fails, so
+		 * does the statement), or handed to the writer when it fails.
+		 */
+		nesting_level++;
 		call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
 		nesting_level--;
 		stmt->duration_ms = elapsed_ms(start);
@@ -299,7 +346,7 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 	{
 		nesting_level = 0;
 		stmt->duration_ms = elapsed_ms(start);
-		if (safe_ddl_audit)
+		if (safe_ddl_audit && stmt->outcome != SAFE_DDL_OUTCOME_REFUSED)
 			safe_ddl_record_failed(stmt, statement_context);
 		PG_RE_THROW();
 	}

@@ -6,7 +6,13 @@
  * safe_ddl.c	entry point: _PG_init, settings, the ProcessUtility hook
  * classify.c	what a utility statement is: DDL or not, its targets
  * policy.c		whether the timeouts in effect satisfy the policy
+ * rules.c		what a statement risks (lock, rewrite, size) and the rules
+ * explain.c	safe_ddl.explain(): the same verdict, nothing executed
+ * attempts.c	one row per attempt, whatever its outcome
  * audit.c		writing the audit row
+ * queue.c		shared memory between backends and the writer
+ * writer.c		the background writer
+ * guard.c		the audit log is written by safe_ddl alone
  *
  *-------------------------------------------------------------------------
  */
@@ -16,6 +22,7 @@
 #include "access/transam.h"
 #include "nodes/parsenodes.h"
 #include "nodes/plannodes.h"
+#include "utils/guc.h"
 #include "utils/relcache.h"
 #include "utils/timestamp.h"
 
@@ -49,6 +56,35 @@ extern int	safe_ddl_max_statement_timeout;
 extern bool safe_ddl_audit;
 extern int	safe_ddl_max_statement_length;
 extern int	safe_ddl_queue_size;
+extern int	safe_ddl_large_table_size;	/* kB */
+extern bool safe_ddl_allow_destructive;
+
+/* The risk rules (rules.c); SAFE_DDL_NUM_RULES must follow the last. */
+typedef enum SafeDdlRuleId
+{
+	SAFE_DDL_RULE_INDEX,		/* index_without_concurrently */
+	SAFE_DDL_RULE_NOT_VALID,	/* constraint_without_not_valid */
+	SAFE_DDL_RULE_SET_NOT_NULL, /* set_not_null_without_check */
+	SAFE_DDL_RULE_UNIQUE,		/* unique_without_using_index */
+	SAFE_DDL_RULE_COLUMN_TYPE,	/* column_type_rewrite */
+	SAFE_DDL_RULE_VOLATILE_DEFAULT, /* volatile_default_rewrite */
+	SAFE_DDL_RULE_TABLE_REWRITE,	/* table_rewrite */
+	SAFE_DDL_RULE_DESTRUCTIVE,	/* destructive_change */
+	SAFE_DDL_RULE_RENAME		/* rename */
+} SafeDdlRuleId;
+
+#define SAFE_DDL_NUM_RULES	(SAFE_DDL_RULE_RENAME + 1)
+
+/* One rule's verdict on a statement, weakest first. */
+typedef enum SafeDdlVerdict
+{
+	SAFE_DDL_VERDICT_NOT_APPLICABLE = 0,
+	SAFE_DDL_VERDICT_NEW,		/* its table was created in this transaction */
+	SAFE_DDL_VERDICT_SMALL,		/* its table is not above large_table_size */
+	SAFE_DDL_VERDICT_FIRES,		/* it refuses (enforce) or warns (warn) */
+	SAFE_DDL_VERDICT_DISABLED,	/* it would fire: safe_ddl.disabled_rules */
+	SAFE_DDL_VERDICT_ACKNOWLEDGED	/* it fired: safe_ddl.allow_destructive */
+} SafeDdlVerdict;
 
 /* How a DDL attempt ended: the audit row's outcome column. */
 typedef enum SafeDdlOutcome
@@ -81,7 +117,9 @@ typedef struct SafeDdlStatement
 	const char *lock_mode;		/* strongest lock on an existing relation */
 	const char *rewrites;		/* "rewrite", "scan" or NULL */
 	List	   *rules;			/* names of the rules that fired, char * */
-	const char *rule_hint;		/* the safe recipe of the first that fired */
+	List	   *table_sizes;	/* "name: size, about N rows", char * */
+	uint8		verdicts[SAFE_DDL_NUM_RULES];	/* SafeDdlVerdict */
+	const char *reasons[SAFE_DDL_NUM_RULES];	/* why, for those that fire */
 
 	char	   *statement;		/* this statement's text, maybe truncated */
 
@@ -114,8 +152,19 @@ extern bool safe_ddl_is_ddl(Node *parsetree);
 extern SafeDdlStatement *safe_ddl_classify(PlannedStmt *pstmt,
 										   const char *queryString);
 
+/* rules.c */
+extern const char *safe_ddl_rule_name(int rule);
+extern const char *safe_ddl_rule_recipe(int rule);
+extern bool safe_ddl_check_disabled_rules(char **newval, void **extra,
+										  GucSource source);
+extern void safe_ddl_assign_disabled_rules(const char *newval, void *extra);
+extern void safe_ddl_assess(SafeDdlStatement *stmt, Node *parsetree,
+							bool allow_destructive);
+extern char *safe_ddl_rule_violation(SafeDdlStatement *stmt);
+
 /* policy.c */
 extern const char *safe_ddl_policy_violation(SafeDdlStatement *stmt);
+extern char *safe_ddl_policy_hint(SafeDdlStatement *stmt);
 extern char *safe_ddl_refusal_message(SafeDdlStatement *stmt);
 extern void safe_ddl_report_violation(SafeDdlStatement *stmt, int elevel);
 

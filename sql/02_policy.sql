@@ -110,4 +110,5 @@ SET safe_ddl.no_such_setting = on;
 SELECT * FROM audit_since_mark();
 
 SET lock_timeout = '5s';
+SET safe_ddl.allow_destructive = on;
 DROP TABLE accounts;

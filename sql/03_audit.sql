@@ -39,6 +39,8 @@ CREATE SCHEMA billing CREATE TABLE invoices (id int) CREATE VIEW open_invoices A
 SET search_path = billing, public;
 ALTER TABLE invoices ADD COLUMN amount numeric;
 CREATE INDEX ON invoices (amount);
+-- A rename breaks running code: acknowledged (issue 5's rules), recorded.
+SET safe_ddl.allow_destructive = on;
 ALTER TABLE invoices RENAME COLUMN amount TO total;
 CREATE FUNCTION invoice_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM invoices';
 DROP FUNCTION invoice_count();

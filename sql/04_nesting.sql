@@ -7,6 +7,10 @@ CREATE TABLE permanent (id int);
 RESET lock_timeout;
 SELECT audit_mark();
 
+-- This file is about nesting and temporary objects, not destructive
+-- changes: they are acknowledged throughout.
+SET safe_ddl.allow_destructive = on;
+
 -- Temporary objects need no timeout and are not audited.
 CREATE TEMP TABLE scratch (id int);
 CREATE INDEX ON scratch (id);

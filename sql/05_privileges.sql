@@ -61,6 +61,7 @@ SELECT current_user_name, command_tag, object_identities, lock_timeout_ms
   FROM safe_ddl.audit_log ORDER BY id DESC LIMIT 1;
 
 SET lock_timeout = '5s';
+SET safe_ddl.allow_destructive = on;
 DROP TABLE app_table, migrated;
 REVOKE SET ON PARAMETER safe_ddl.mode FROM sddl_app;
 REVOKE ALL ON safe_ddl.audit_log, safe_ddl.recent_changes FROM sddl_app;

@@ -132,4 +132,5 @@ SELECT safe_ddl.purge(NULL);
 SELECT safe_ddl.purge('-1 day');
 SELECT audit_mark();
 
+SET safe_ddl.allow_destructive = on;
 DROP TABLE ledger;

@@ -66,6 +66,7 @@ SELECT safe_ddl.purge('100 years');
 SELECT count(*) > 0 AS recent_changes_still_work FROM safe_ddl.recent_changes;
 RESET search_path;
 SET lock_timeout = '5s';
+SET safe_ddl.allow_destructive = on;
 DROP SCHEMA evil CASCADE;
 
 REVOKE ALL ON safe_ddl.audit_log FROM sddl_intruder;
