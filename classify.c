@@ -540,6 +540,11 @@ collect_targets(Node *parsetree, Targets *targets)
 								  stmt->renameType == OBJECT_COLUMN);
 				else if (stmt->relation != NULL)
 					add_relation(targets, stmt->relation, false);
+				else if (stmt->object == NULL && stmt->subname != NULL)
+				{
+					/* a schema, database, role, tablespace ... by name */
+					add_plain_name(targets, stmt->subname);
+				}
 				else
 					add_object(targets, stmt->renameType, stmt->object);
 				return object_type_name(stmt->renameType);

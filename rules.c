@@ -121,6 +121,7 @@ typedef struct Assessment
 	bool		rewrite;
 	bool		scan;
 	List	   *sized;			/* OIDs already in stmt->table_sizes */
+	bool		allow_destructive;	/* the session acknowledges them */
 } Assessment;
 
 const char *
@@ -272,7 +273,7 @@ consider(Assessment *a, SafeDdlRuleId rule, Oid relid, const char *danger)
 	if (rel == NULL)
 		return;
 
-	what = relation_name(relid);
+	what = NULL;
 	if (rel->rd_createSubid != InvalidSubTransactionId ||
 		rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		verdict = SAFE_DDL_VERDICT_NEW; /* no other session sees it */
@@ -284,6 +285,7 @@ consider(Assessment *a, SafeDdlRuleId rule, Oid relid, const char *danger)
 		float4		tuples = rel->rd_rel->reltuples;
 		char	   *size = text_to_cstring(DatumGetTextPP(
 											DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes))));
+		char	   *name = relation_name(relid);
 
 		if (!list_member_oid(a->sized, relid))
 		{
@@ -291,20 +293,27 @@ consider(Assessment *a, SafeDdlRuleId rule, Oid relid, const char *danger)
 			stmt->table_sizes =
 				lappend(stmt->table_sizes,
 						tuples >= 0 ?
-						psprintf("%s: %s, about %.0f rows", what, size, tuples) :
-						psprintf("%s: %s, never analyzed", what, size));
+						psprintf("%s: %s, about %.0f rows", name, size, tuples) :
+						psprintf("%s: %s, never analyzed", name, size));
 		}
 		verdict = bytes > (uint64) safe_ddl_large_table_size * 1024 ?
 			SAFE_DDL_VERDICT_FIRES : SAFE_DDL_VERDICT_SMALL;
-		what = psprintf("%s (%s)", what, size);
+		what = psprintf("%s (%s)", name, size);
 	}
 	RelationClose(rel);
 
 	if (verdict > stmt->verdicts[rule])
 	{
 		stmt->verdicts[rule] = verdict;
-		if (verdict == SAFE_DDL_VERDICT_FIRES)
-			stmt->reasons[rule] = psprintf(danger ? danger : r->danger, what);
+
+		/*
+		 * The reason is read only if the rule refuses or warns: not when the
+		 * session has acknowledged it, the common case of a DROP TABLE.
+		 */
+		if (verdict == SAFE_DDL_VERDICT_FIRES &&
+			!(r->acknowledgeable && a->allow_destructive))
+			stmt->reasons[rule] = psprintf(danger ? danger : r->danger,
+										   what ? what : relation_name(relid));
 	}
 }
 
@@ -945,7 +954,7 @@ void
 safe_ddl_assess(SafeDdlStatement *stmt, Node *parsetree,
 				bool allow_destructive)
 {
-	Assessment	a = {stmt, NoLock, false, false, NIL};
+	Assessment	a = {stmt, NoLock, false, false, NIL, allow_destructive};
 	int			rule;
 
 	assess(&a, parsetree);

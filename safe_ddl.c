@@ -162,7 +162,7 @@ _PG_init(void)
 							"Statement text longer than this is stored truncated.",
 							NULL,
 							&safe_ddl_max_statement_length,
-							65536, 64, MaxAllocSize / 2,
+							65536, 64, 512 * 1024 * 1024,
 							PGC_SUSET,
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);

@@ -119,16 +119,23 @@ def main():
         else:
             ok = abs(sd) <= noise
             p(f"- {name}: safe_ddl {sd:+.0f} us, A/A noise {noise:.0f} us (target: within the noise): {'met' if ok else 'MISSED'}")
-    for workload in ["tpcb", "select"]:
+    # Throughput, paired round by round: each configuration's tps over bare's
+    # in the same round.  The A/A noise is the largest |bare2 / bare - 1|.
+    for workload in ["tpcb", "select", "ddl"]:
         base = data.get(("bare", workload, "tps"), {})
         twin = data.get(("bare2", workload, "tps"), {})
         sd = data.get(("safe_ddl", workload, "tps"), {})
-        if base and twin and sd:
-            aa = abs(statistics.median(twin.values()) / statistics.median(base.values()) - 1)
-            dd = abs(statistics.median(sd.values()) / statistics.median(base.values()) - 1)
-            p(f"- {workload} throughput: safe_ddl differs from bare by {dd * 100:.1f} %, "
-              f"bare2 by {aa * 100:.1f} % (target: within the A/A noise): "
-              f"{'met' if dd <= aa else 'MISSED'}")
+        if not (base and twin and sd):
+            continue
+        aa = max(abs(twin[r] / base[r] - 1) for r in base if r in twin)
+        ratios = [sd[r] / base[r] for r in base if r in sd]
+        med = statistics.median(ratios)
+        verdict = "met" if abs(med - 1) <= aa else "MISSED"
+        if workload == "ddl":
+            verdict = "for information (each statement pays its audit row)"
+        p(f"- {workload} throughput: safe_ddl / bare paired by round: median x{med:.3f} "
+          f"(rounds {min(ratios):.3f}-{max(ratios):.3f}); A/A noise "
+          f"(largest |bare2 / bare - 1| of a round) {aa * 100:.1f} % (target: within the A/A noise): {verdict}")
 
     p("\n## Refusal storm\n")
     p("The `ddl` workload's five statements with no timeout set, run by psql from a file: "
@@ -142,10 +149,16 @@ def main():
 
     p("\n## A large log\n")
     p(f"- {a.logsize}")
-    for metric in ["recent_changes LIMIT 50 (ms)", "by-object lookup (ms)", "last 24 hours by time (ms)"]:
+    p("Each query on an object or a day no earlier query touched (the cache is not warmed for it).\n")
+    for metric in ["recent_changes LIMIT 50 (ms)", "by-object lookup: object_history LIMIT 50 (ms)",
+                   "by-object with the GIN index alone: @> ORDER BY id DESC LIMIT 50 (ms)",
+                   "last 24 hours by time (ms)"]:
         v = list(data.get(("safe_ddl", "log-size", metric), {}).values())
         if v:
             p(f"- {metric}: median {statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f}), EXPLAIN ANALYZE execution time")
+            if metric.startswith(("recent_changes", "by-object lookup")):
+                met = statistics.median(v) < 10
+                p(f"  - target: under 10 ms: {'met' if met else 'MISSED'}")
 
     p("\n## Memory\n")
     p(f"- shared memory taken by safe_ddl: {a.shmem}")

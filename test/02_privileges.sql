@@ -43,7 +43,7 @@ $$;
 -- How many rows the log has now: nothing the role does may change it.
 SELECT count(*) AS rows_before FROM safe_ddl.audit_log \gset
 
-SELECT plan(98);
+SELECT plan(99);
 
 -- What an ordinary role has by default ------------------------------
 
@@ -184,9 +184,14 @@ SELECT is((SELECT count(*) FROM safe_ddl.recent_changes), :rows_before::bigint +
     'the role reads recent_changes');
 SELECT ok((SELECT sum(statements) FROM safe_ddl.daily_summary) = :rows_before::bigint + 2,
     'the role reads daily_summary');
-SELECT todo('README: GRANT SELECT on safe_ddl.stats should let a role read it, but the view calls shared_stats(), on which PUBLIC has no EXECUTE', 1);
+SELECT throws_ok($$SELECT * FROM safe_ddl.stats$$, '42501',
+    'permission denied for function shared_stats',
+    'GRANT SELECT on stats alone is not enough: the view calls shared_stats()');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION safe_ddl.shared_stats() TO sddl_tap_app;
+SET LOCAL ROLE sddl_tap_app;
 SELECT lives_ok($$SELECT * FROM safe_ddl.stats$$,
-    'after GRANT SELECT the role reads stats');
+    'with SELECT on stats and EXECUTE on shared_stats() (README) the role reads stats');
 RESET ROLE;
 
 -- Writes, even with every privilege granted --------------------------------
@@ -316,8 +321,9 @@ RESET ROLE;
 -- Nothing changed ----------------------------------------------------------
 
 -- The role's own DDL (a view, two functions) was audited, written by the
--- extension under the role's name; nothing else was added or removed.
-SELECT is((SELECT count(*) FROM safe_ddl.audit_log), :rows_before::bigint + 6,
+-- extension under the role's name, and the superuser's GRANT EXECUTE on
+-- shared_stats(); nothing else was added or removed.
+SELECT is((SELECT count(*) FROM safe_ddl.audit_log), :rows_before::bigint + 7,
     'the log has exactly the rows of the statements that ran');
 SELECT results_eq(
     $$SELECT command_tag, current_user_name, session_user_name = session_user, outcome
