@@ -18,11 +18,13 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
@@ -127,6 +129,49 @@ text_array(List *strings)
 }
 
 /*
+ * The next id of the log, from its identity sequence.
+ *
+ * Not with nextval(): that makes the sequence the session's lastval(), so
+ * that a DDL statement would change what SELECT lastval() returns to the
+ * application (or make it fail on a sequence the role may not read).
+ * setval() leaves lastval() alone.  Reading the value and setting the next
+ * one is serialized by a lock on the sequence that only this function
+ * takes, held for these few instructions; the writer allocates its ids
+ * here too.  Both calls run as the bootstrap superuser (the log is written
+ * with the extension's rights, not the user's); an error restores the
+ * user through the transaction abort.
+ */
+static int64
+next_audit_id(Oid seqid)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		last;
+	int64		next;
+	LOCKTAG		tag;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, seqid);
+	(void) LockAcquire(&tag, ShareUpdateExclusiveLock, false, false);
+	/* NULL until the first value is taken: then the first is 1 */
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(seqid);
+	fcinfo->args[0].isnull = false;
+	last = pg_sequence_last_value(fcinfo);
+	next = fcinfo->isnull ? 1 : DatumGetInt64(last) + 1;
+	DirectFunctionCall3(setval3_oid, ObjectIdGetDatum(seqid),
+						Int64GetDatum(next), BoolGetDatum(true));
+	LockRelease(&tag, ShareUpdateExclusiveLock, false);
+
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return next;
+}
+
+/*
  * The value of one column for this statement.  Returns false when safe_ddl
  * has no value for a column of that name: the column is left NULL.
  */
@@ -139,7 +184,7 @@ column_value(AuditColumn col, SafeDdlStatement *stmt, Oid seqid,
 	switch (col)
 	{
 		case COL_ID:
-			return Int64GetDatum(nextval_internal(seqid, false));
+			return Int64GetDatum(next_audit_id(seqid));
 		case COL_STARTED_AT:
 			return TimestampTzGetDatum(stmt->started_at);
 		case COL_DURATION_MS:

@@ -21,7 +21,11 @@
 
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
+#include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_transform.h"
+#include "commands/proclang.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "parser/parse_func.h"
@@ -341,7 +345,75 @@ add_created_name(Targets *targets, List *names)
 }
 
 /*
- * An existing object given the way DROP, COMMENT and RENAME give it.
+ * A type given as a TypeName (DROP TYPE, COMMENT ON TYPE) or as a list of
+ * names (ALTER TYPE ... RENAME / OWNER / SET SCHEMA, GRANT ON TYPE).
+ */
+static TypeName *
+type_name_of(Node *object)
+{
+	if (object == NULL)
+		return NULL;
+	if (IsA(object, TypeName))
+		return (TypeName *) object;
+	if (IsA(object, List) && list_length((List *) object) > 0 &&
+		IsA(linitial((List *) object), String))
+		return makeTypeNameFromNameList((List *) object);
+	return NULL;
+}
+
+static Oid
+type_oid_of(Node *object)
+{
+	TypeName   *typname = type_name_of(object);
+
+	return typname ? LookupTypeNameOid(NULL, typname, true) : InvalidOid;
+}
+
+/*
+ * The name of an object as the statement writes it, whatever node it is
+ * given as: for the objects whose identity we do not look up.
+ */
+static char *
+name_as_written(Node *object)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (object == NULL)
+		return NULL;
+	switch (nodeTag(object))
+	{
+		case T_String:
+			return pstrdup(quote_identifier(strVal(object)));
+		case T_TypeName:
+			return TypeNameToString((TypeName *) object);
+		case T_ObjectWithArgs:
+			return NameListToQuotedString(((ObjectWithArgs *) object)->objname);
+		case T_List:
+			initStringInfo(&buf);
+			foreach(lc, (List *) object)
+			{
+				Node	   *item = lfirst(lc);
+				char	   *name = name_as_written(item);
+				bool		dotted = IsA(item, String) && buf.len > 0 &&
+				IsA(list_nth((List *) object, foreach_current_index(lc) - 1), String);
+
+				if (name == NULL)
+					continue;
+				if (buf.len > 0)
+					appendStringInfoString(&buf, dotted ? "." : " ");
+				appendStringInfoString(&buf, name);
+			}
+			return buf.len > 0 ? buf.data : NULL;
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * An existing object given the way DROP, COMMENT, RENAME and GRANT give
+ * it.  Every node is checked for its type before it is read: the parser
+ * gives the same object type in different shapes in different statements.
  */
 static void
 add_object(Targets *targets, ObjectType type, Node *object)
@@ -354,18 +426,21 @@ add_object(Targets *targets, ObjectType type, Node *object)
 
 	if (is_relation_type(type))
 	{
-		add_relation(targets, makeRangeVarFromNameList(castNode(List, object)),
-					 false);
+		if (IsA(object, RangeVar))
+			add_relation(targets, (RangeVar *) object, false);
+		else if (IsA(object, List))
+			add_relation(targets, makeRangeVarFromNameList((List *) object),
+						 false);
 		return;
 	}
 
-	if (is_relation_subobject_type(type))
+	if (is_relation_subobject_type(type) && IsA(object, List))
 	{
-		List	   *names = castNode(List, object);
+		List	   *names = (List *) object;
 		List	   *relnames = list_truncate(list_copy(names),
 											 list_length(names) - 1);
 
-		if (relnames != NIL)
+		if (relnames != NIL && IsA(llast(names), String))
 			add_subobject(targets, strVal(llast(names)),
 						  makeRangeVarFromNameList(relnames),
 						  type == OBJECT_COLUMN);
@@ -373,29 +448,70 @@ add_object(Targets *targets, ObjectType type, Node *object)
 	}
 
 	/*
-	 * Functions and types are looked up for their qualified identity; the
-	 * lookups take no lock.  Other objects are named as written.
+	 * Functions, types, casts, domain constraints and transforms are looked
+	 * up for their qualified identity; the lookups take no lock.  Other
+	 * objects are named as written.
 	 */
+	address.classId = InvalidOid;
+	address.objectId = InvalidOid;
 	switch (type)
 	{
 		case OBJECT_AGGREGATE:
 		case OBJECT_FUNCTION:
 		case OBJECT_PROCEDURE:
 		case OBJECT_ROUTINE:
-			address.classId = ProcedureRelationId;
-			address.objectId = LookupFuncWithArgs(type,
-												  castNode(ObjectWithArgs, object),
-												  true);
+			if (IsA(object, ObjectWithArgs))
+			{
+				address.classId = ProcedureRelationId;
+				address.objectId = LookupFuncWithArgs(type,
+													  (ObjectWithArgs *) object,
+													  true);
+			}
 			break;
 		case OBJECT_TYPE:
 		case OBJECT_DOMAIN:
 			address.classId = TypeRelationId;
-			address.objectId = LookupTypeNameOid(NULL,
-												 castNode(TypeName, object),
-												 true);
+			address.objectId = type_oid_of(object);
+			break;
+		case OBJECT_CAST:
+			if (IsA(object, List) && list_length((List *) object) == 2)
+			{
+				Oid			source = type_oid_of(linitial((List *) object));
+				Oid			target = type_oid_of(lsecond((List *) object));
+
+				address.classId = CastRelationId;
+				if (OidIsValid(source) && OidIsValid(target))
+					address.objectId = get_cast_oid(source, target, true);
+			}
+			break;
+		case OBJECT_DOMCONSTRAINT:
+			if (IsA(object, List) && list_length((List *) object) == 2 &&
+				IsA(lsecond((List *) object), String))
+			{
+				Oid			domain = type_oid_of(linitial((List *) object));
+
+				address.classId = ConstraintRelationId;
+				if (OidIsValid(domain))
+					address.objectId =
+						get_domain_constraint_oid(domain,
+												  strVal(lsecond((List *) object)),
+												  true);
+			}
+			break;
+		case OBJECT_TRANSFORM:
+			if (IsA(object, List) && list_length((List *) object) == 2 &&
+				IsA(lsecond((List *) object), String))
+			{
+				Oid			typid = type_oid_of(linitial((List *) object));
+				Oid			langid = get_language_oid(strVal(lsecond((List *) object)),
+													  true);
+
+				address.classId = TransformRelationId;
+				if (OidIsValid(typid) && OidIsValid(langid))
+					address.objectId = get_transform_oid(typid, langid, true);
+			}
 			break;
 		default:
-			address.objectId = InvalidOid;
 			break;
 	}
 	if (OidIsValid(address.objectId))
@@ -415,17 +531,10 @@ add_object(Targets *targets, ObjectType type, Node *object)
 	}
 
 	/* Anything else: its name as written. */
-	if (IsA(object, String))
-		add_identity(targets, pstrdup(quote_identifier(strVal(object))));
-	else if (IsA(object, List))
-		add_identity(targets, NameListToQuotedString(castNode(List, object)));
-	else if (IsA(object, TypeName))
-		add_identity(targets, TypeNameToString((TypeName *) object));
-	else if (IsA(object, ObjectWithArgs))
-		add_identity(targets,
-					 NameListToQuotedString(((ObjectWithArgs *) object)->objname));
-	else
+	identity = name_as_written(object);
+	if (identity == NULL)
 		return;
+	add_identity(targets, identity);
 	targets->count++;
 }
 
