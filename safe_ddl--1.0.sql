@@ -82,55 +82,33 @@ REVOKE ALL ON @extschema@.recent_changes FROM PUBLIC;
 -- Everything that happened to one object, newest first.  The GIN index
 -- finds an object's rows but not in time order; on a large log the rows of
 -- a busy object lie on as many heap pages as it has rows.  So look back in
--- slices of time, each twice as long as the one before (the BRIN index
--- bounds each slice), and stop as soon as max_rows are found: the pages
--- read are about those of the rows returned.
+-- slices of time (the last day, then the 3 days before, the 12 before
+-- that: each slice ends where the last began and reaches 4 times as far
+-- back; the last, past 700 years, reaches back to the beginning),
+-- each bounded by the BRIN index, and stop as soon as max_rows are found:
+-- the heap pages read are about those of the rows returned, however long
+-- the log.  A plain SQL function (no SET clause, not STRICT), so that
+-- the planner inlines it into the query that calls it: planned once, with
+-- the caller's query.
 --
 CREATE FUNCTION @extschema@.object_history(object text, max_rows int DEFAULT 50)
 RETURNS SETOF @extschema@.audit_log
-LANGUAGE plpgsql STABLE STRICT
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE
 AS $$
-DECLARE
-    target text[] := ARRAY[object];
-    newer_than timestamptz;
-    older_than timestamptz := 'infinity';
-    span interval := interval '1 day';
-    found bigint := 0;
-    n bigint;
-    older_rows boolean;
-BEGIN
-    IF max_rows < 1 THEN
-        RAISE EXCEPTION 'safe_ddl.object_history: max_rows must be at least 1, not %', max_rows
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF NOT EXISTS (SELECT FROM @extschema@.audit_log a
-                    WHERE a.object_identities @> target) THEN
-        RETURN;
-    END IF;
-    -- EXECUTE: each slice planned for its own bounds (a generic plan
-    -- would not know which index narrows it).
-    LOOP
-        newer_than := pg_catalog.now() - span;
-        RETURN QUERY EXECUTE
-            'SELECT * FROM @extschema@.audit_log a
-              WHERE a.object_identities OPERATOR(pg_catalog.@>) $1
-                AND a.started_at OPERATOR(pg_catalog.>=) $2
-                AND a.started_at OPERATOR(pg_catalog.<) $3
-              ORDER BY a.started_at DESC, a.id DESC
-              LIMIT $4'
-            USING target, newer_than, older_than, max_rows - found;
-        GET DIAGNOSTICS n = ROW_COUNT;
-        found := found + n;
-        EXIT WHEN found >= max_rows;
-        EXECUTE 'SELECT EXISTS (SELECT FROM @extschema@.audit_log a
-                                 WHERE a.started_at OPERATOR(pg_catalog.<) $1)'
-            INTO older_rows USING newer_than;
-        EXIT WHEN NOT older_rows;
-        older_than := newer_than;
-        span := span * 2;
-    END LOOP;
-END
+    SELECT a.*
+      FROM pg_catalog.generate_series(0, 10) AS slice
+     CROSS JOIN LATERAL (
+            SELECT *
+              FROM @extschema@.audit_log a
+             WHERE a.object_identities @> ARRAY[object]
+               AND a.started_at >= CASE WHEN slice < 10
+                                        THEN pg_catalog.now() - interval '1 day' * 4 ^ slice
+                                        ELSE '-infinity' END
+               AND a.started_at < CASE WHEN slice > 0
+                                       THEN pg_catalog.now() - interval '1 day' * 4 ^ (slice - 1)
+                                       ELSE 'infinity' END
+             ORDER BY a.started_at DESC, a.id DESC) AS a
+     LIMIT max_rows;
 $$;
 
 COMMENT ON FUNCTION @extschema@.object_history(text, int) IS

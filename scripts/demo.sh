@@ -22,6 +22,12 @@ run -c "ALTER TABLE accounts ADD COLUMN email text" || true
 sddl_say "3. The same migration, with SET lock_timeout: it runs"
 run -c "SET lock_timeout = '2s'" -c "ALTER TABLE accounts ADD COLUMN email text"
 
+sddl_say "3b. Risky even with a timeout: an index built without CONCURRENTLY on a large table (here: above 32kB) is refused, with the recipe; CONCURRENTLY runs. explain() asks first, running nothing"
+run -c "SET safe_ddl.large_table_size = '32kB'" \
+	-c "SELECT statement, lock_mode, verdict FROM safe_ddl.explain('SET lock_timeout = ''2s''; CREATE INDEX ON accounts (email); CREATE INDEX CONCURRENTLY ON accounts (email)') WHERE statement_number > 1" \
+	-c "SET lock_timeout = '2s'" -c "CREATE INDEX ON accounts (email)" \
+	-c "CREATE INDEX CONCURRENTLY accounts_email_idx ON accounts (email)" || true
+
 sddl_say "4. A long report holds a lock on accounts; the next ALTER TABLE gives up after 1 s instead of stalling every query behind it"
 psql -X -q -d shop -c "BEGIN" -c "LOCK TABLE accounts IN ACCESS SHARE MODE" \
 	-c "SELECT pg_sleep(4)" -c "COMMIT" >/dev/null &

@@ -21,7 +21,8 @@ SELECT statement, object_identities
 SELECT statement FROM safe_ddl.object_history('public.hist', 2);
 SELECT count(*) AS unknown_object FROM safe_ddl.object_history('public.never_named_by_a_test');
 SELECT statement FROM safe_ddl.object_history('public.other');
-SELECT * FROM safe_ddl.object_history('public.hist', 0);
+SELECT count(*) AS none_asked FROM safe_ddl.object_history('public.hist', 0);
+SELECT * FROM safe_ddl.object_history('public.hist', -1);
 
 -- Not for everyone: a role needs EXECUTE, granted like SELECT on the log.
 SET lock_timeout = '5s';

@@ -285,8 +285,9 @@ SELECT function_returns('safe_ddl', 'object_history', ARRAY['text', 'integer'], 
     'object_history returns rows of audit_log');
 SELECT is((SELECT pg_get_function_arguments('safe_ddl.object_history(text, int)'::regprocedure)),
     'object text, max_rows integer DEFAULT 50', 'object_history''s max_rows defaults to 50');
-SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'safe_ddl.object_history(text, int)'::regprocedure),
-    ARRAY['search_path=pg_catalog, pg_temp'], 'object_history pins its search_path');
+SELECT is((SELECT concat_ws(' ', (SELECT lanname FROM pg_language WHERE oid = prolang), provolatile, proconfig IS NULL)
+             FROM pg_proc WHERE oid = 'safe_ddl.object_history(text, int)'::regprocedure),
+    'sql s t', 'object_history is a STABLE SQL function with no SET clause: the planner can inline it');
 
 SELECT has_function('safe_ddl', 'explain', ARRAY['text'], 'safe_ddl.explain(text) exists');
 SELECT function_lang_is('safe_ddl', 'explain', ARRAY['text'], 'c', 'explain is written in C');
