@@ -44,7 +44,17 @@ trap stop_all EXIT
 trap 'stop_all; exit 130' INT TERM
 
 # psql / pgbench against one configuration's cluster, database bench.
-on() { local c=$1; shift; "$@" -h "$BENCH/$c" -p 5432 -U postgres; }
+# safe_ddl_idle is the safe_ddl cluster with the policy and auditing off
+# for the session: the library loaded, its hook on the fast path.
+on() {
+	local c=$1 dir=$1 opts=${PGOPTIONS:-}
+	shift
+	if [ "$c" = safe_ddl_idle ]; then
+		dir=safe_ddl
+		opts="-c safe_ddl.mode=off -c safe_ddl.audit=off"
+	fi
+	PGOPTIONS=$opts "$@" -h "$BENCH/$dir" -p 5432 -U postgres
+}
 q() { local c=$1; shift; on "$c" psql -X -q -At -d bench "$@"; }
 
 SETUP_OPTIONS='-c lock_timeout=5s -c safe_ddl.mode=off -c safe_ddl.audit=off'
@@ -110,7 +120,11 @@ for round in $(seq 1 "$ROUNDS"); do
 	order=$(rotate $(((round - 1) % 5)))
 	for c in $order; do record "$c" "$round" tpcb; done
 	for c in $order; do record "$c" "$round" select -S; done
-	for c in $order; do record "$c" "$round" ddl -f bench/ddl.sql; done
+	for c in $order; do
+		record "$c" "$round" ddl -f bench/ddl.sql
+		# In the same cluster, right after: what safe_ddl itself adds.
+		[ "$c" = safe_ddl ] && record safe_ddl_idle "$round" ddl -f bench/ddl.sql
+	done
 	echo "round $round done ($order)"
 done
 
