@@ -912,6 +912,18 @@ assess(Assessment *a, Node *parsetree)
 							  : ShareUpdateExclusiveLock);
 				break;
 			}
+		case T_AlterTableMoveAllStmt:
+			{
+				AlterTableMoveAllStmt *stmt = (AlterTableMoveAllStmt *) parsetree;
+
+				/* Every relation of the tablespace is copied, locked. */
+				a->rewrite = true;
+				a->lockmode = AccessExclusiveLock;
+				consider_other(a, SAFE_DDL_RULE_TABLE_REWRITE,
+							   psprintf("every relation in tablespace %s",
+										quote_identifier(stmt->orig_tablespacename)));
+				break;
+			}
 		case T_CreateTrigStmt:
 			take_lock(a, relation_oid(((CreateTrigStmt *) parsetree)->relation),
 					  ShareRowExclusiveLock);

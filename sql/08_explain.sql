@@ -46,6 +46,7 @@ SELECT statement, lock_mode, rewrites, verdict,
     VACUUM FULL ex_big;
     VACUUM ex_big;
     CLUSTER ex_big;
+    ALTER TABLE ALL IN TABLESPACE pg_default SET TABLESPACE pg_default;
     TRUNCATE ex_tiny;
     ALTER TABLE ex_tiny DROP COLUMN v;
     ALTER TABLE ex_tiny RENAME TO ex_small;
