@@ -21,7 +21,6 @@
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
-#include "commands/sequence.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "storage/lmgr.h"
@@ -149,14 +148,12 @@ next_audit_id(Oid seqid)
 	LOCAL_FCINFO(fcinfo, 1);
 	Datum		last;
 	int64		next;
-	LOCKTAG		tag;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 
-	SET_LOCKTAG_RELATION(tag, MyDatabaseId, seqid);
-	(void) LockAcquire(&tag, ShareUpdateExclusiveLock, false, false);
+	LockRelationOid(seqid, ShareUpdateExclusiveLock);
 	/* NULL until the first value is taken: then the first is 1 */
 	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = ObjectIdGetDatum(seqid);
@@ -165,7 +162,7 @@ next_audit_id(Oid seqid)
 	next = fcinfo->isnull ? 1 : DatumGetInt64(last) + 1;
 	DirectFunctionCall3(setval3_oid, ObjectIdGetDatum(seqid),
 						Int64GetDatum(next), BoolGetDatum(true));
-	LockRelease(&tag, ShareUpdateExclusiveLock, false);
+	UnlockRelationOid(seqid, ShareUpdateExclusiveLock);
 
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	return next;

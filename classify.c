@@ -24,12 +24,12 @@
 #include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
-#include "catalog/pg_transform.h"
-#include "commands/proclang.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_transform.h"
 #include "catalog/pg_type.h"
-#include "parser/parse_func.h"
 #include "commands/defrem.h"
+#include "commands/proclang.h"
+#include "parser/parse_func.h"
 #include "nodes/makefuncs.h"
 #include "mb/pg_wchar.h"
 #include "parser/parse_type.h"
@@ -378,6 +378,7 @@ name_as_written(Node *object)
 {
 	StringInfoData buf;
 	ListCell   *lc;
+	bool		last_was_name = false;
 
 	if (object == NULL)
 		return NULL;
@@ -390,19 +391,19 @@ name_as_written(Node *object)
 		case T_ObjectWithArgs:
 			return NameListToQuotedString(((ObjectWithArgs *) object)->objname);
 		case T_List:
+			/* names joined by dots, other parts (types) by spaces */
 			initStringInfo(&buf);
 			foreach(lc, (List *) object)
 			{
-				Node	   *item = lfirst(lc);
-				char	   *name = name_as_written(item);
-				bool		dotted = IsA(item, String) && buf.len > 0 &&
-				IsA(list_nth((List *) object, foreach_current_index(lc) - 1), String);
+				char	   *name = name_as_written(lfirst(lc));
 
 				if (name == NULL)
 					continue;
 				if (buf.len > 0)
-					appendStringInfoString(&buf, dotted ? "." : " ");
+					appendStringInfoString(&buf, IsA(lfirst(lc), String) &&
+										   last_was_name ? "." : " ");
 				appendStringInfoString(&buf, name);
+				last_was_name = IsA(lfirst(lc), String);
 			}
 			return buf.len > 0 ? buf.data : NULL;
 		default:

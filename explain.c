@@ -86,52 +86,67 @@ verdicts_datum(SafeDdlStatement *stmt)
 	return CStringGetTextDatum(buf.data);
 }
 
-/* The value a SET statement gives a setting, or the default on RESET. */
+/* Set one followed setting from its text; an unparsable value is ignored. */
 static void
-follow_set(VariableSetStmt *set, ScriptSettings *settings)
+set_followed(ScriptSettings *settings, const char *name, const char *value)
 {
-	int		   *intvar = NULL;
-	const char *value = NULL;
+	int			ms;
 
-	if (strcmp(set->name, "lock_timeout") == 0)
-		intvar = &settings->lock_timeout;
-	else if (strcmp(set->name, "statement_timeout") == 0)
-		intvar = &settings->statement_timeout;
-	else if (strcmp(set->name, "safe_ddl.allow_destructive") != 0)
-		return;
-
-	if (set->kind == VAR_SET_VALUE && list_length(set->args) == 1)
-	{
-		A_Const    *arg = linitial_node(A_Const, set->args);
-
-#if PG_VERSION_NUM >= 150000
-		if (IsA(&arg->val, Integer))
-			value = psprintf("%d", intVal(&arg->val));
-		else if (IsA(&arg->val, String))
-			value = strVal(&arg->val);
-		else if (IsA(&arg->val, Boolean))
-			value = boolVal(&arg->val) ? "on" : "off";
-#else
-		if (IsA(&arg->val, Integer))
-			value = psprintf("%d", intVal(&arg->val));
-		else if (IsA(&arg->val, String))
-			value = strVal(&arg->val);
-#endif
-	}
-	else if (set->kind == VAR_SET_DEFAULT || set->kind == VAR_RESET)
-		value = intvar ? "0" : "off";
 	if (value == NULL)
 		return;
-
-	if (intvar)
+	if (strcmp(name, "lock_timeout") == 0)
 	{
-		int			ms;
-
 		if (parse_int(value, &ms, GUC_UNIT_MS, NULL))
-			*intvar = ms;
+			settings->lock_timeout = ms;
+	}
+	else if (strcmp(name, "statement_timeout") == 0)
+	{
+		if (parse_int(value, &ms, GUC_UNIT_MS, NULL))
+			settings->statement_timeout = ms;
 	}
 	else
 		parse_bool(value, &settings->allow_destructive);
+}
+
+static const char *const followed_settings[] = {
+	"lock_timeout", "statement_timeout", "safe_ddl.allow_destructive"
+};
+
+/*
+ * Follow a SET or RESET of the settings the verdict depends on.  RESET and
+ * SET ... TO DEFAULT go back to the reset value (postgresql.conf, ALTER
+ * ROLE/DATABASE ... SET), as they do when the script runs.
+ */
+static void
+follow_set(VariableSetStmt *set, ScriptSettings *settings)
+{
+	int			i;
+
+	for (i = 0; i < lengthof(followed_settings); i++)
+	{
+		const char *name = followed_settings[i];
+
+		if (set->kind == VAR_RESET_ALL)
+			set_followed(settings, name, GetConfigOptionResetString(name));
+		else if (set->name == NULL || strcmp(set->name, name) != 0)
+			continue;
+		else if (set->kind == VAR_SET_DEFAULT || set->kind == VAR_RESET)
+			set_followed(settings, name, GetConfigOptionResetString(name));
+		else if (set->kind == VAR_SET_VALUE && list_length(set->args) == 1 &&
+				 IsA(linitial(set->args), A_Const))
+		{
+			A_Const    *arg = linitial_node(A_Const, set->args);
+
+			if (IsA(&arg->val, Integer))
+				set_followed(settings, name, psprintf("%d", intVal(&arg->val)));
+			else if (IsA(&arg->val, String))
+				set_followed(settings, name, strVal(&arg->val));
+#if PG_VERSION_NUM >= 150000
+			else if (IsA(&arg->val, Boolean))
+				set_followed(settings, name, boolVal(&arg->val) ? "on" : "off");
+#endif
+		}
+	}
 }
 
 /*
@@ -160,10 +175,10 @@ explain_statement(RawStmt *raw, const char *sql, int number,
 	if (IsA(parsetree, VariableSetStmt))
 		follow_set((VariableSetStmt *) parsetree, settings);
 
+	stmt = safe_ddl_classify(pstmt, sql);
 	if (!safe_ddl_is_ddl(parsetree))
 	{
 		/* Not DDL: only the text and the command. */
-		stmt = safe_ddl_classify(pstmt, sql);
 		values[1] = CStringGetTextDatum(stmt->statement);
 		values[2] = CStringGetTextDatum(stmt->command_tag);
 		nulls[1] = nulls[2] = false;
@@ -172,7 +187,6 @@ explain_statement(RawStmt *raw, const char *sql, int number,
 		return;
 	}
 
-	stmt = safe_ddl_classify(pstmt, sql);
 	stmt->lock_timeout_ms = settings->lock_timeout;
 	stmt->statement_timeout_ms = settings->statement_timeout;
 	if (!stmt->temp_only)

@@ -309,25 +309,21 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 		oldcontext = MemoryContextSwitchTo(statement_context);
 		safe_ddl_assess(stmt, pstmt->utilityStmt,
 						safe_ddl_allow_destructive);
+		if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
+			stmt->policy_violation = safe_ddl_policy_violation(stmt);
 		MemoryContextSwitchTo(oldcontext);
 
 		/* The extension's own objects: superusers only, whatever the mode. */
 		safe_ddl_guard_ddl(stmt);
 
-		if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
+		if (stmt->policy_violation != NULL)
 		{
-			oldcontext = MemoryContextSwitchTo(statement_context);
-			stmt->policy_violation = safe_ddl_policy_violation(stmt);
-			MemoryContextSwitchTo(oldcontext);
-			if (stmt->policy_violation != NULL)
-			{
-				if (safe_ddl_mode == SAFE_DDL_MODE_ENFORCE && safe_ddl_audit)
-					safe_ddl_record_refused(stmt, safe_ddl_refusal_message(stmt),
-											ERRCODE_SAFE_DDL_REFUSED);
-				safe_ddl_report_violation(stmt,
-										  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
-										  ERROR : WARNING);
-			}
+			if (safe_ddl_mode == SAFE_DDL_MODE_ENFORCE && safe_ddl_audit)
+				safe_ddl_record_refused(stmt, safe_ddl_refusal_message(stmt),
+										ERRCODE_SAFE_DDL_REFUSED);
+			safe_ddl_report_violation(stmt,
+									  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
+									  ERROR : WARNING);
 		}
 
 		/*

@@ -5,7 +5,7 @@
  *
  * safe_ddl.c	entry point: _PG_init, settings, the ProcessUtility hook
  * classify.c	what a utility statement is: DDL or not, its targets
- * policy.c		whether the timeouts in effect satisfy the policy
+ * policy.c		the decision (timeouts in effect, rules that fire), the refusal
  * rules.c		what a statement risks (lock, rewrite, size) and the rules
  * explain.c	safe_ddl.explain(): the same verdict, nothing executed
  * attempts.c	one row per attempt, whatever its outcome

@@ -117,7 +117,7 @@ sddl_say "workloads: $ROUNDS rounds of tpcb, select, ddl; ${SECONDS_PER_RUN}s ea
 # no configuration always runs first, after a pause, or last.
 rotate() { local n=$1 list=($CONFIGS); echo "${list[@]:n}" "${list[@]:0:n}"; }
 for round in $(seq 1 "$ROUNDS"); do
-	order=$(rotate $(((round - 1) % 5)))
+	order=$(rotate $(((round - 1) % $(echo $CONFIGS | wc -w))))
 	for c in $order; do record "$c" "$round" tpcb; done
 	for c in $order; do record "$c" "$round" select -S; done
 	for c in $order; do

@@ -71,6 +71,13 @@ SELECT verdict, reason FROM safe_ddl.explain('SET lock_timeout = ''10s''; COMMEN
  WHERE statement_number = 2;
 RESET safe_ddl.max_lock_timeout;
 
+-- RESET and RESET ALL go back to the reset value, as they do when the
+-- script runs: here 0 (for a role with its own lock_timeout, that one:
+-- below).
+SELECT statement_number, verdict FROM safe_ddl.explain(
+    'SET lock_timeout = ''1s''; RESET ALL; COMMENT ON TABLE ex_big IS ''x''; '
+    'SET lock_timeout = ''1s''; RESET lock_timeout; COMMENT ON TABLE ex_big IS ''x''')
+ WHERE command_tag = 'COMMENT';
 -- Nothing was executed, nothing was logged, the session's settings are
 -- untouched.
 SELECT count(*) AS indexes_on_ex_big FROM pg_indexes WHERE tablename = 'ex_big';
@@ -78,6 +85,19 @@ SELECT to_regclass('ex_tiny') IS NOT NULL AS ex_tiny_still_there;
 SELECT count(*) AS new_rows FROM audit_since_mark();
 SHOW lock_timeout;
 SHOW safe_ddl.allow_destructive;
+
+-- A role with its own lock_timeout: RESET in the script goes back to it.
+SET lock_timeout = '5s';
+CREATE ROLE sddl_explain_role LOGIN;
+ALTER ROLE sddl_explain_role SET lock_timeout = '3s';
+RESET lock_timeout;
+\c - sddl_explain_role
+SELECT verdict FROM safe_ddl.explain('SET lock_timeout = 0; RESET lock_timeout; COMMENT ON TABLE ex_big IS ''x''')
+ WHERE command_tag = 'COMMENT';
+\c - postgres
+SET lock_timeout = '5s';
+DROP ROLE sddl_explain_role;
+RESET lock_timeout;
 
 -- A script that does not parse is an error, like anywhere else.
 SELECT * FROM safe_ddl.explain('CREATE INDEX ON');
