@@ -6,7 +6,7 @@
 
 EXTENSION = safe_ddl
 MODULE_big = safe_ddl
-OBJS = safe_ddl.o classify.o rules.o policy.o explain.o attempts.o audit.o queue.o writer.o guard.o
+OBJS = safe_ddl.o classify.o rules.o policy.o explain.o attempts.o audit.o ids.o queue.o writer.o guard.o
 DATA = safe_ddl--1.0.sql
 PGFILEDESC = "safe_ddl - refuse unguarded DDL and audit every schema change"
 

@@ -85,7 +85,7 @@ safe_ddl_begin_attempt(SafeDdlStatement *stmt)
 		pstrdup(application_name) : NULL;
 	stmt->client_addr = get_client_addr();
 	stmt->backend_pid = MyProcPid;
-	stmt->log_installed = safe_ddl_audit_installed();
+	stmt->log_installed = OidIsValid(safe_ddl_audit_log(NULL));
 	stmt->started_at = GetCurrentTimestamp();
 }
 

@@ -18,19 +18,19 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
-#include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/xid8.h"
 
 #include "safe_ddl.h"
@@ -128,47 +128,6 @@ text_array(List *strings)
 }
 
 /*
- * The next id of the log, from its identity sequence.
- *
- * Not with nextval(): that makes the sequence the session's lastval(), so
- * that a DDL statement would change what SELECT lastval() returns to the
- * application (or make it fail on a sequence the role may not read).
- * setval() leaves lastval() alone.  Reading the value and setting the next
- * one is serialized by a lock on the sequence that only this function
- * takes, held for these few instructions; the writer allocates its ids
- * here too.  Both calls run as the bootstrap superuser (the log is written
- * with the extension's rights, not the user's); an error restores the
- * user through the transaction abort.
- */
-static int64
-next_audit_id(Oid seqid)
-{
-	Oid			save_userid;
-	int			save_sec_context;
-	LOCAL_FCINFO(fcinfo, 1);
-	Datum		last;
-	int64		next;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-
-	LockRelationOid(seqid, ShareUpdateExclusiveLock);
-	/* NULL until the first value is taken: then the first is 1 */
-	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(seqid);
-	fcinfo->args[0].isnull = false;
-	last = pg_sequence_last_value(fcinfo);
-	next = fcinfo->isnull ? 1 : DatumGetInt64(last) + 1;
-	DirectFunctionCall3(setval3_oid, ObjectIdGetDatum(seqid),
-						Int64GetDatum(next), BoolGetDatum(true));
-	UnlockRelationOid(seqid, ShareUpdateExclusiveLock);
-
-	SetUserIdAndSecContext(save_userid, save_sec_context);
-	return next;
-}
-
-/*
  * The value of one column for this statement.  Returns false when safe_ddl
  * has no value for a column of that name: the column is left NULL.
  */
@@ -181,7 +140,7 @@ column_value(AuditColumn col, SafeDdlStatement *stmt, Oid seqid,
 	switch (col)
 	{
 		case COL_ID:
-			return Int64GetDatum(next_audit_id(seqid));
+			return Int64GetDatum(safe_ddl_next_audit_id(seqid));
 		case COL_STARTED_AT:
 			return TimestampTzGetDatum(stmt->started_at);
 		case COL_DURATION_MS:
@@ -298,30 +257,66 @@ insert_into_table(Relation rel, HeapTuple tuple)
 }
 
 /*
- * Find the audit log of the current database and its id sequence; false
- * when the extension is not installed here.
+ * The audit log of the current database and its id sequence, found by name
+ * and kept until an invalidation could concern them: one of the two
+ * relations changes, any relation changes while there is no log (CREATE
+ * EXTENSION), or a schema changes (ALTER SCHEMA safe_ddl RENAME).
  */
-static bool
-find_audit_log(Oid *relid, Oid *seqid)
-{
-	Oid			nspid = get_namespace_oid(AUDIT_SCHEMA, true);
+static bool log_known = false;
+static Oid	log_relid = InvalidOid;
+static Oid	log_seqid = InvalidOid;
 
-	if (!OidIsValid(nspid))
-		return false;
-	*relid = get_relname_relid(AUDIT_TABLE, nspid);
-	*seqid = get_relname_relid(AUDIT_SEQUENCE, nspid);
-	return OidIsValid(*relid) && OidIsValid(*seqid) &&
-		get_rel_relkind(*relid) == RELKIND_RELATION &&
-		get_rel_relkind(*seqid) == RELKIND_SEQUENCE;
+static void
+log_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || !OidIsValid(log_relid) ||
+		relid == log_relid || relid == log_seqid)
+		log_known = false;
 }
 
-bool
-safe_ddl_audit_installed(void)
+static void
+log_namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
-	Oid			relid;
-	Oid			seqid;
+	log_known = false;
+}
 
-	return find_audit_log(&relid, &seqid);
+void
+safe_ddl_audit_init(void)
+{
+	CacheRegisterRelcacheCallback(log_relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, log_namespace_callback,
+								  (Datum) 0);
+}
+
+/*
+ * The OID of the audit log of the current database, and of its id
+ * sequence; InvalidOid when the extension is not installed here.
+ */
+Oid
+safe_ddl_audit_log(Oid *seqid)
+{
+	if (!log_known)
+	{
+		Oid			nspid = get_namespace_oid(AUDIT_SCHEMA, true);
+		Oid			relid = InvalidOid;
+		Oid			sequence = InvalidOid;
+
+		if (OidIsValid(nspid))
+		{
+			relid = get_relname_relid(AUDIT_TABLE, nspid);
+			sequence = get_relname_relid(AUDIT_SEQUENCE, nspid);
+		}
+		if (!OidIsValid(relid) || !OidIsValid(sequence) ||
+			get_rel_relkind(relid) != RELKIND_RELATION ||
+			get_rel_relkind(sequence) != RELKIND_SEQUENCE)
+			relid = sequence = InvalidOid;
+		log_relid = relid;
+		log_seqid = sequence;
+		log_known = true;
+	}
+	if (seqid != NULL)
+		*seqid = log_seqid;
+	return log_relid;
 }
 
 /*
@@ -331,9 +326,9 @@ safe_ddl_audit_installed(void)
 Relation
 safe_ddl_audit_open(Oid *seqid)
 {
-	Oid			relid;
+	Oid			relid = safe_ddl_audit_log(seqid);
 
-	if (!find_audit_log(&relid, seqid))
+	if (!OidIsValid(relid))
 		return NULL;
 	return table_open(relid, RowExclusiveLock);
 }

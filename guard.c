@@ -24,41 +24,12 @@
 #include "nodes/parsenodes.h"
 #include "parser/parsetree.h"
 #include "tcop/utility.h"
-#include "utils/inval.h"
-#include "utils/lsyscache.h"
 
 #include "safe_ddl.h"
 
 #define EXTENSION_SCHEMA	"safe_ddl"
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
-
-/* The audit log's OID in this database: valid, absent, or not yet known. */
-static Oid	audit_log_relid = InvalidOid;
-static bool audit_log_known = false;
-
-static void
-guard_relcache_callback(Datum arg, Oid relid)
-{
-	/* A new relation, or the log itself: look again next time. */
-	if (relid == InvalidOid || !OidIsValid(audit_log_relid) ||
-		relid == audit_log_relid)
-		audit_log_known = false;
-}
-
-static Oid
-get_audit_log_relid(void)
-{
-	if (!audit_log_known)
-	{
-		Oid			nspid = get_namespace_oid(EXTENSION_SCHEMA, true);
-
-		audit_log_relid = OidIsValid(nspid) ?
-			get_relname_relid("audit_log", nspid) : InvalidOid;
-		audit_log_known = true;
-	}
-	return audit_log_relid;
-}
 
 /*
  * Record the attempt as refused and raise the error.
@@ -110,7 +81,7 @@ guard_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	/* Writable CTEs make a SELECT write too: look at result relations. */
 	if (plan->resultRelations != NIL && !superuser())
 	{
-		Oid			relid = get_audit_log_relid();
+		Oid			relid = safe_ddl_audit_log(NULL);
 		ListCell   *lc;
 
 		if (OidIsValid(relid))
@@ -141,7 +112,7 @@ safe_ddl_guard_copy(Node *parsetree, const char *query_text)
 
 	if (!stmt->is_from || stmt->relation == NULL || superuser())
 		return;
-	relid = get_audit_log_relid();
+	relid = safe_ddl_audit_log(NULL);
 	if (OidIsValid(relid) &&
 		RangeVarGetRelid(stmt->relation, NoLock, true) == relid)
 		refuse_write("COPY", query_text);
@@ -177,5 +148,4 @@ safe_ddl_guard_init(void)
 {
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = guard_ExecutorStart;
-	CacheRegisterRelcacheCallback(guard_relcache_callback, (Datum) 0);
 }

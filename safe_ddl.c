@@ -216,6 +216,7 @@ _PG_init(void)
 
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = safe_ddl_ProcessUtility;
+	safe_ddl_audit_init();
 	safe_ddl_guard_init();
 	safe_ddl_attempts_init();
 
@@ -226,6 +227,7 @@ _PG_init(void)
 	if (process_shared_preload_libraries_in_progress)
 	{
 		safe_ddl_queue_init();
+		safe_ddl_ids_init();
 		safe_ddl_register_launcher();
 	}
 }

@@ -10,6 +10,7 @@
  * explain.c	safe_ddl.explain(): the same verdict, nothing executed
  * attempts.c	one row per attempt, whatever its outcome
  * audit.c		writing the audit row
+ * ids.c		the audit rows' ids
  * queue.c		shared memory between backends and the writer
  * writer.c		the background writer
  * guard.c		the audit log is written by safe_ddl alone
@@ -178,11 +179,16 @@ extern void safe_ddl_record_failed(SafeDdlStatement *stmt,
 								   MemoryContext context);
 
 /* audit.c */
-extern bool safe_ddl_audit_installed(void);
+extern void safe_ddl_audit_init(void);
+extern Oid	safe_ddl_audit_log(Oid *seqid);
 extern Relation safe_ddl_audit_open(Oid *seqid);
 extern void safe_ddl_audit_insert(Relation rel, Oid seqid,
 								  SafeDdlStatement *stmt);
 extern bool safe_ddl_audit_write(SafeDdlStatement *stmt);
+
+/* ids.c */
+extern void safe_ddl_ids_init(void);
+extern int64 safe_ddl_next_audit_id(Oid seqid);
 
 /* queue.c */
 extern void safe_ddl_queue_init(void);

@@ -106,30 +106,40 @@ def main():
             sd = statistics.median(deltas["safe_ddl"])
             verdicts.append((workload, metric, sd, noise))
 
-    # safe_ddl's own cost, in one cluster: the same files, the same disk
-    # history, so the differences between clusters drop out.
+    # safe_ddl's own cost, in one cluster: one pgbench run mixing, at random
+    # transaction by transaction, the ddl script with safe_ddl on, with it
+    # off, and with it off again (A/A), so that the differences between
+    # clusters, and between moments, drop out.
     own = []
     for (c, workload, metric), on in sorted(data.items()):
-        if c != "safe_ddl" or workload != "ddl" or metric == "tps":
+        if c != "safe_ddl_on" or workload != "ddl-own" or metric.startswith("SET"):
             continue
-        off = data.get(("safe_ddl_idle", workload, metric), {})
+        off = data.get(("safe_ddl_off", workload, metric), {})
+        twin = data.get(("safe_ddl_off_twin", workload, metric), {})
         d = [(on[r] - off[r]) * 1000 for r in on if r in off]
+        aa = [(twin[r] - off[r]) * 1000 for r in twin if r in off]
         if d:
-            own.append((metric, statistics.median(d), min(d), max(d)))
+            own.append((metric, statistics.median(off.values()) * 1000, d, aa))
     if own:
         p("\n### safe_ddl's own cost, measured in one cluster\n")
-        p("The `ddl` workload on the safe_ddl cluster, run right after the same workload on the "
-          "same cluster with `safe_ddl.mode = off` and `safe_ddl.audit = off` for the session (the "
-          "library loaded, its hook on the fast path): per statement, the median over rounds of "
-          "(on - off), paired round by round, and its min-max. Between clusters the A/A noise "
-          "above is hundreds of microseconds; in one cluster it is not.\n")
-        p("| statement | added (us), median | min-max |")
-        p("|---|---|---|")
-        for metric, med, lo, hi in own:
+        p("One pgbench run per round on the safe_ddl cluster (2 clients, twice as long as the runs "
+          "above), whose clients pick at random, transaction by transaction, the `ddl` script "
+          "with safe_ddl on (`mode = enforce`, `audit = on`), the same script with "
+          "`safe_ddl.mode = off` and `safe_ddl.audit = off` for the session (the library loaded, "
+          "its hook on the fast path), or the off script again: its A/A twin. Both sides of every "
+          "difference share the disk, the checkpoints and the moment. Per statement: the mean "
+          "latency off, and the median over rounds of (on - off) with its min-max; the A/A "
+          "columns are (off again - off), the noise floor of this measure.\n")
+        p("| statement | off (us) | on - off (us), median | min-max | A/A median | A/A largest |")
+        p("|---|---|---|---|---|---|")
+        for metric, base, d, aa in own:
             name = metric.replace(";", ",").replace(":client_id", "N")
-            p(f"| {name} | {med:+.0f} | {lo:+.0f} .. {hi:+.0f} |")
+            aa_med = f"{statistics.median(aa):+.0f}" if aa else "-"
+            aa_max = f"{max(abs(x) for x in aa):.0f}" if aa else "-"
+            p(f"| {name} | {base:.0f} | {statistics.median(d):+.0f} | {min(d):+.0f} .. {max(d):+.0f} "
+              f"| {aa_med} | {aa_max} |")
             if metric.startswith(("ALTER", "COMMENT", "DROP")):
-                verdicts.append(("own", metric, med, None))
+                verdicts.append(("own", metric, statistics.median(d), None))
 
     if a.ddlrows:
         p(f"\nUnder safe_ddl every DDL statement of the `ddl` workload left its `ok` row: "
@@ -142,8 +152,14 @@ def main():
             ok = sd <= 30
             p(f"- {name}, in one cluster: safe_ddl adds {sd:+.0f} us (target: at most +30 us): {'met' if ok else 'MISSED'}")
         elif metric.startswith(("ALTER", "COMMENT", "DROP")):
-            ok = sd <= 30
-            p(f"- {name}: safe_ddl adds {sd:+.0f} us (target: at most +30 us): {'met' if ok else 'MISSED'}")
+            if sd <= 30:
+                verdict = "met"
+            elif sd <= noise:
+                verdict = (f"not resolved between clusters: within their A/A noise of {noise:.0f} us "
+                           "(see the same statement in one cluster)")
+            else:
+                verdict = "MISSED"
+            p(f"- {name}, against bare: safe_ddl adds {sd:+.0f} us (target: at most +30 us): {verdict}")
         else:
             ok = abs(sd) <= noise
             p(f"- {name}: safe_ddl {sd:+.0f} us, A/A noise {noise:.0f} us (target: within the noise): {'met' if ok else 'MISSED'}")

@@ -44,16 +44,10 @@ trap stop_all EXIT
 trap 'stop_all; exit 130' INT TERM
 
 # psql / pgbench against one configuration's cluster, database bench.
-# safe_ddl_idle is the safe_ddl cluster with the policy and auditing off
-# for the session: the library loaded, its hook on the fast path.
 on() {
-	local c=$1 dir=$1 opts=${PGOPTIONS:-}
+	local c=$1
 	shift
-	if [ "$c" = safe_ddl_idle ]; then
-		dir=safe_ddl
-		opts="-c safe_ddl.mode=off -c safe_ddl.audit=off"
-	fi
-	PGOPTIONS=$opts "$@" -h "$BENCH/$dir" -p 5432 -U postgres
+	"$@" -h "$BENCH/$c" -p 5432 -U postgres
 }
 q() { local c=$1; shift; on "$c" psql -X -q -At -d bench "$@"; }
 
@@ -95,7 +89,9 @@ for c in $CONFIGS; do
 	esac
 done
 
-# One pgbench run: record tps and each statement's latency (ms).
+# One pgbench run: record tps and each statement's latency (ms).  With
+# several scripts (-f a@1 -f b@1), each script's latencies are recorded
+# as those of the configuration the script's file is named after.
 record() {
 	local c=$1 round=$2 workload=$3
 	shift 3
@@ -106,10 +102,35 @@ record() {
 		return 0
 	fi
 	echo "$out" | awk -v c="$c" -v r="$round" -v w="$workload" '
+		/^SQL script [0-9]+: / { n = split($NF, p, "/"); c = p[n]; sub(/\.sql(@[0-9]+)?$/, "", c) }
 		/^tps = / { printf "%s,%s,%s,tps,%s\n", c, r, w, $3 }
 		/^ +[0-9.]+ +[0-9]+ +[A-Z]/ {
 			lat = $1; $1 = ""; $2 = ""; sub(/^ +/, "");
 			gsub(/,/, ";"); printf "%s,%s,%s,%s,%s\n", c, r, w, $0, lat }' >>"$RESULTS"
+}
+
+# safe_ddl's own cost, in one cluster: one pgbench run whose clients pick,
+# transaction by transaction at random, the ddl script with safe_ddl on,
+# the same script with safe_ddl off for the session (the library loaded,
+# its hook on the fast path), or off again: the A/A twin of this measure.
+# Both halves of every difference see the same disk, the same checkpoints
+# and the same moment.
+mkdir -p "$BENCH/own"
+for variant in on off off_twin; do
+	case $variant in
+		on) settings="SET safe_ddl.mode = enforce;\nSET safe_ddl.audit = on;" ;;
+		*) settings="SET safe_ddl.mode = off;\nSET safe_ddl.audit = off;" ;;
+	esac
+	{
+		printf '%b\n' "$settings"
+		grep -v '^--' bench/ddl.sql
+	} >"$BENCH/own/safe_ddl_$variant.sql"
+done
+record_own() {
+	local SECONDS_PER_RUN=$((SECONDS_PER_RUN * 2))
+	record safe_ddl "$1" ddl-own \
+		-f "$BENCH/own/safe_ddl_on.sql@1" -f "$BENCH/own/safe_ddl_off.sql@1" \
+		-f "$BENCH/own/safe_ddl_off_twin.sql@1"
 }
 
 sddl_say "workloads: $ROUNDS rounds of tpcb, select, ddl; ${SECONDS_PER_RUN}s each, $CLIENTS clients"
@@ -123,7 +144,7 @@ for round in $(seq 1 "$ROUNDS"); do
 	for c in $order; do
 		record "$c" "$round" ddl -f bench/ddl.sql
 		# In the same cluster, right after: what safe_ddl itself adds.
-		[ "$c" = safe_ddl ] && record safe_ddl_idle "$round" ddl -f bench/ddl.sql
+		[ "$c" = safe_ddl ] && record_own "$round"
 	done
 	echo "round $round done ($order)"
 done

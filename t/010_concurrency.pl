@@ -51,6 +51,13 @@ is( $node->safe_psql('postgres',
 	'0',
 	'no attempt recorded twice');
 
+# Eight sessions and the writer draw ids from one shared block at a time.
+is( $node->safe_psql('postgres',
+		'SELECT count(*) = count(DISTINCT id) AND max(id) <= (SELECT last_value FROM safe_ddl.audit_log_id_seq) FROM safe_ddl.audit_log'
+	),
+	't',
+	'every id is given once, and the sequence covers them all');
+
 my $stats = $node->safe_psql('postgres',
 	'SELECT refused, failed, rolled_back, queued, written, logged, pending FROM safe_ddl.stats'
 );
