@@ -112,7 +112,7 @@ def main():
     # clusters, and between moments, drop out.
     own = []
     for (c, workload, metric), on in sorted(data.items()):
-        if c != "safe_ddl_on" or workload != "ddl-own" or metric.startswith("SET"):
+        if c != "safe_ddl_on" or workload != "ddl-own":
             continue
         off = data.get(("safe_ddl_off", workload, metric), {})
         twin = data.get(("safe_ddl_off_twin", workload, metric), {})
