@@ -18,7 +18,7 @@ QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	ROUNDS=3 SECONDS_PER_RUN=3 LOG_ROWS=1000000 MEM_STATEMENTS=20000 REFUSALS=2000
 else
-	ROUNDS=5 SECONDS_PER_RUN=7 LOG_ROWS=10000000 MEM_STATEMENTS=100000 REFUSALS=5000
+	ROUNDS=5 SECONDS_PER_RUN=6 LOG_ROWS=10000000 MEM_STATEMENTS=100000 REFUSALS=5000
 fi
 CONFIGS="bare bare2 safe_ddl pgaudit evtrig"
 CLIENTS=2
@@ -109,28 +109,39 @@ record() {
 			gsub(/,/, ";"); printf "%s,%s,%s,%s,%s\n", c, r, w, $0, lat }' >>"$RESULTS"
 }
 
-# safe_ddl's own cost, in one cluster: one pgbench run whose clients pick,
-# transaction by transaction at random, the ddl script with safe_ddl on,
-# the same script with safe_ddl off for the session (the library loaded,
-# its hook on the fast path), or off again: the A/A twin of this measure.
-# Both halves of every difference see the same disk, the same checkpoints
-# and the same moment.
+# Each audit's own cost, in its own cluster: one pgbench run whose
+# clients pick, transaction by transaction at random, the ddl script with
+# the audit on, the same script with it off for the session, or off again:
+# the A/A twin of this measure.  Both sides of every difference see the
+# same disk, the same checkpoints and the same moment.  Off is, for
+# safe_ddl, mode and audit off (the library loaded, its hook on the fast
+# path); for the event triggers, session_replication_role = replica (event
+# triggers enabled the default way do not fire then); for pgaudit, both
+# pgaudit.log = 'none' and replica (pgaudit audits DDL through event
+# triggers of its own).
 mkdir -p "$BENCH/own"
-for variant in on off off_twin; do
-	case $variant in
-		on) settings="SET safe_ddl.mode = enforce;\nSET safe_ddl.audit = on;" ;;
-		*) settings="SET safe_ddl.mode = off;\nSET safe_ddl.audit = off;" ;;
+switch() {
+	case $1/$2 in
+		safe_ddl/on) printf 'SET safe_ddl.mode = enforce;\nSET safe_ddl.audit = on;\n' ;;
+		safe_ddl/*) printf 'SET safe_ddl.mode = off;\nSET safe_ddl.audit = off;\n' ;;
+		pgaudit/on) printf "SET pgaudit.log = 'ddl';\nSET session_replication_role = origin;\n" ;;
+		pgaudit/*) printf "SET pgaudit.log = 'none';\nSET session_replication_role = replica;\n" ;;
+		evtrig/on) echo "SET session_replication_role = origin;" ;;
+		evtrig/*) echo "SET session_replication_role = replica;" ;;
 	esac
-	{
-		printf '%b\n' "$settings"
-		grep -v '^--' bench/ddl.sql
-	} >"$BENCH/own/safe_ddl_$variant.sql"
+}
+for c in safe_ddl pgaudit evtrig; do
+	for variant in on off off_twin; do
+		{
+			switch "$c" "$variant"
+			grep -v '^--' bench/ddl.sql
+		} >"$BENCH/own/${c}_$variant.sql"
+	done
 done
 record_own() {
-	local SECONDS_PER_RUN=$((SECONDS_PER_RUN * 2))
-	record safe_ddl "$1" ddl-own \
-		-f "$BENCH/own/safe_ddl_on.sql@1" -f "$BENCH/own/safe_ddl_off.sql@1" \
-		-f "$BENCH/own/safe_ddl_off_twin.sql@1"
+	local c=$1 round=$2 SECONDS_PER_RUN=$((SECONDS_PER_RUN * 2))
+	record "$c" "$round" ddl-own -f "$BENCH/own/${c}_on.sql@1" \
+		-f "$BENCH/own/${c}_off.sql@1" -f "$BENCH/own/${c}_off_twin.sql@1"
 }
 
 sddl_say "workloads: $ROUNDS rounds of tpcb, select, ddl; ${SECONDS_PER_RUN}s each, $CLIENTS clients"
@@ -143,8 +154,8 @@ for round in $(seq 1 "$ROUNDS"); do
 	for c in $order; do record "$c" "$round" select -S; done
 	for c in $order; do
 		record "$c" "$round" ddl -f bench/ddl.sql
-		# In the same cluster, right after: what safe_ddl itself adds.
-		[ "$c" = safe_ddl ] && record_own "$round"
+		# In the same cluster, right after: what the audit itself adds.
+		case $c in safe_ddl | pgaudit | evtrig) record_own "$c" "$round" ;; esac
 	done
 	echo "round $round done ($order)"
 done
