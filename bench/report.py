@@ -124,8 +124,8 @@ def main():
                 own[(audit, metric)] = (d, aa, statistics.median(off.values()) * 1000)
     if own:
         p("\n### Each audit's own cost, measured in its own cluster\n")
-        p("One pgbench run per round and per audit, in that audit's cluster (2 clients, twice as "
-          "long as the runs above), whose clients pick at random, transaction by transaction, the "
+        p("One pgbench run per round and per audit, in that audit's cluster (2 clients, one and a half "
+          "times as long as the runs above), whose clients pick at random, transaction by transaction, the "
           "`ddl` script with the audit on, the same script with the audit off for the session, or "
           "the off script again: its A/A twin. Off is `safe_ddl.mode = off` and `safe_ddl.audit = "
           "off` (the library loaded, its hook on the fast path); for the event triggers, "

@@ -139,7 +139,7 @@ for c in safe_ddl pgaudit evtrig; do
 	done
 done
 record_own() {
-	local c=$1 round=$2 SECONDS_PER_RUN=$((SECONDS_PER_RUN * 2))
+	local c=$1 round=$2 SECONDS_PER_RUN=$((SECONDS_PER_RUN * 3 / 2))
 	record "$c" "$round" ddl-own -f "$BENCH/own/${c}_on.sql@1" \
 		-f "$BENCH/own/${c}_off.sql@1" -f "$BENCH/own/${c}_off_twin.sql@1"
 }
