@@ -36,7 +36,7 @@ def machine():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("csv")
-    for opt in ["command", "rounds", "seconds", "clients", "storm", "logsize", "shmem", "memory", "ddlrows"]:
+    for opt in ["command", "rounds", "seconds", "clients", "scale", "storm", "logsize", "shmem", "memory", "ddlrows"]:
         ap.add_argument("--" + opt, default="")
     a = ap.parse_args()
 
@@ -52,7 +52,7 @@ def main():
     p(f"- machine: {machine()}")
     p(f"- command: `{a.command}`")
     p(f"- {a.rounds} rounds, configurations interleaved in every round, the order rotated from round to round; "
-      f"{a.seconds} s per pgbench run, {a.clients} clients; pgbench scale 10; "
+      f"{a.seconds} s per pgbench run, {a.clients} clients; pgbench scale {a.scale}; "
       "every cluster with PostgreSQL's defaults (fsync on)\n")
 
     p("## Throughput (tps): median, min-max, ratio to bare\n")

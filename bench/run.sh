@@ -3,7 +3,7 @@
 # event-trigger audit, on identical throwaway clusters, in one run.
 #
 #   bash bench/run.sh            full run (under 15 minutes), writes bench/RESULTS.md
-#   QUICK=1 bash bench/run.sh    about two minutes, writes bench/out/RESULTS-quick.md
+#   QUICK=1 bash bench/run.sh    about three minutes (scale 1, 2 s runs), writes bench/out/RESULTS-quick.md
 #
 # Configurations: bare, bare2 (an identical twin: the A/A noise), safe_ddl
 # (preloaded, extension created, mode enforce, audit on), pgaudit
@@ -16,9 +16,9 @@ cd "$SDDL_TOP"
 
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then
-	ROUNDS=3 SECONDS_PER_RUN=3 LOG_ROWS=1000000 MEM_STATEMENTS=20000 REFUSALS=2000
+	ROUNDS=3 SECONDS_PER_RUN=2 SCALE=1 LOG_ROWS=1000000 MEM_STATEMENTS=20000 REFUSALS=2000
 else
-	ROUNDS=5 SECONDS_PER_RUN=6 LOG_ROWS=10000000 MEM_STATEMENTS=100000 REFUSALS=5000
+	ROUNDS=5 SECONDS_PER_RUN=6 SCALE=10 LOG_ROWS=10000000 MEM_STATEMENTS=100000 REFUSALS=5000
 fi
 CONFIGS="bare bare2 safe_ddl pgaudit evtrig"
 CLIENTS=2
@@ -70,7 +70,7 @@ start_cluster() {
 	# primary key on a large table) runs with safe_ddl's policy and audit
 	# off.  On the other clusters these settings are mere placeholders.
 	PGOPTIONS=$SETUP_OPTIONS on "$c" psql -X -q -d postgres -c "CREATE DATABASE bench" 2>/dev/null
-	PGOPTIONS=$SETUP_OPTIONS on "$c" pgbench -q -i -s 10 bench >"$BENCH/$c/init.log" 2>&1 ||
+	PGOPTIONS=$SETUP_OPTIONS on "$c" pgbench -q -i -s "$SCALE" bench >"$BENCH/$c/init.log" 2>&1 ||
 		{ cat "$BENCH/$c/init.log" >&2; return 1; }
 	case $c in
 		safe_ddl) q "$c" -c "SET lock_timeout = '5s'" -c "CREATE EXTENSION safe_ddl" ;;
@@ -80,7 +80,7 @@ start_cluster() {
 	q "$c" -c "VACUUM ANALYZE" -c "CHECKPOINT"
 }
 
-sddl_say "starting $CONFIGS (scale 10, fsync on)"
+sddl_say "starting $CONFIGS (scale $SCALE, fsync on)"
 for c in $CONFIGS; do
 	case $c in
 		safe_ddl) start_cluster "$c" safe_ddl ;;
@@ -253,7 +253,7 @@ else
 fi
 python3 bench/report.py "$RESULTS" \
 	--command "$([ "$QUICK" = 1 ] && echo 'QUICK=1 ')make bench" \
-	--rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" --clients "$CLIENTS" \
+	--rounds "$ROUNDS" --seconds "$SECONDS_PER_RUN" --clients "$CLIENTS" --scale "$SCALE" \
 	--storm "$storm_expected refused statements ($ROUNDS rounds of $REFUSALS): $storm_rows refused rows in the log; safe_ddl.stats (refused since, sent to the server log): $storm_stats" \
 	--logsize "$LOG_ROWS rows (filled in ${fill_seconds}s); purge of the oldest month removed $purged rows in ${purge_ms} ms" \
 	--ddlrows "$ddl_rows" --shmem "${shmem:-none}" --memory "$memory" >"$report"
