@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -327,10 +328,23 @@ Relation
 safe_ddl_audit_open(Oid *seqid)
 {
 	Oid			relid = safe_ddl_audit_log(seqid);
+	Relation	rel;
 
 	if (!OidIsValid(relid))
 		return NULL;
-	return table_open(relid, RowExclusiveLock);
+
+	/*
+	 * Dropped by another session since it was found (DROP EXTENSION):
+	 * taking the lock has read the invalidation, so look again.
+	 */
+	rel = try_relation_open(relid, RowExclusiveLock);
+	if (rel == NULL)
+	{
+		relid = safe_ddl_audit_log(seqid);
+		if (OidIsValid(relid))
+			rel = try_relation_open(relid, RowExclusiveLock);
+	}
+	return rel;
 }
 
 /*
