@@ -159,14 +159,14 @@ draw(Oid seqid)
 }
 
 /*
- * Reserve the ids after the sequence's value, up to count of them (and
- * after floor, the last id this server handed out), and return the first.
+ * Reserve count ids after the sequence's value (and after last_given, the
+ * last id this server handed out for the log), and return the first.
  * Runs as the bootstrap superuser: the log is written with the
  * extension's rights, not the user's; an error restores the user through
  * the transaction abort.  The caller holds the reservation lock.
  */
 static int64
-reserve(Oid seqid, int64 floor, int count)
+reserve(Oid seqid, int64 last_given, int count)
 {
 	Oid			save_userid;
 	int			save_sec_context;
@@ -184,7 +184,7 @@ reserve(Oid seqid, int64 floor, int count)
 	fcinfo->args[0].isnull = false;
 	value = pg_sequence_last_value(fcinfo);
 	first = fcinfo->isnull ? 1 : DatumGetInt64(value) + 1;
-	first = Max(first, floor + 1);
+	first = Max(first, last_given + 1);
 	DirectFunctionCall3(setval3_oid, ObjectIdGetDatum(seqid),
 						Int64GetDatum(first + count - 1), BoolGetDatum(true));
 
@@ -201,7 +201,7 @@ safe_ddl_next_audit_id(Oid seqid)
 {
 	IdSlot	   *slot;
 	int64		id;
-	int64		floor;
+	int64		last_given;
 
 	if (ids != NULL && (id = draw(seqid)) != 0)
 		return id;
@@ -218,10 +218,10 @@ safe_ddl_next_audit_id(Oid seqid)
 	{
 		SpinLockAcquire(&ids->mutex);
 		slot = find_slot(seqid, false);
-		floor = slot != NULL ? slot->last : 0;
+		last_given = slot != NULL ? slot->last : 0;
 		SpinLockRelease(&ids->mutex);
 
-		id = reserve(seqid, floor, ID_BLOCK);
+		id = reserve(seqid, last_given, ID_BLOCK);
 
 		SpinLockAcquire(&ids->mutex);
 		slot = find_slot(seqid, true);
