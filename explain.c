@@ -120,7 +120,7 @@ static const char *const followed_settings[] = {
 static void
 follow_set(VariableSetStmt *set, ScriptSettings *settings)
 {
-	int			i;
+	size_t		i;
 
 	for (i = 0; i < lengthof(followed_settings); i++)
 	{

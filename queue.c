@@ -412,12 +412,6 @@ safe_ddl_queue_init(void)
 	shmem_startup_hook = queue_shmem_startup;
 }
 
-bool
-safe_ddl_queue_available(void)
-{
-	return queue != NULL;
-}
-
 /* ----------------------------------------------------------------
  * Records
  * ----------------------------------------------------------------

@@ -192,7 +192,6 @@ extern int64 safe_ddl_next_audit_id(Oid seqid);
 
 /* queue.c */
 extern void safe_ddl_queue_init(void);
-extern bool safe_ddl_queue_available(void);
 extern void *safe_ddl_record_flatten(SafeDdlStatement *stmt,
 									 MemoryContext context);
 extern void safe_ddl_record_set_outcome(void *record, SafeDdlOutcome outcome);

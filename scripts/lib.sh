@@ -38,10 +38,12 @@ sddl_install_deps() {
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# Build warning-free and install into the server's directories.
+# Build warning-free (-Wextra too, but for the unused parameters of
+# PostgreSQL's own headers and callback signatures) and install into the
+# server's directories.
 sddl_build_install() {
 	sddl_say "building safe_ddl"
-	make -s -C "$SDDL_TOP" PG_CONFIG="$PG_CONFIG" PG_CFLAGS="-Wall -Werror" &&
+	make -s -C "$SDDL_TOP" PG_CONFIG="$PG_CONFIG" PG_CFLAGS="-Wall -Wextra -Wno-unused-parameter -Werror" &&
 		make -s -C "$SDDL_TOP" PG_CONFIG="$PG_CONFIG" install >/dev/null
 }
 

@@ -3,15 +3,7 @@
 -- indexes), views, functions, and the extension's registration for
 -- pg_dump.  Everything happens in one transaction that is rolled back.
 --
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
--- CREATE EXTENSION is DDL: safe_ddl refuses it without a timeout.
-SET LOCAL lock_timeout = '5s';
-CREATE EXTENSION IF NOT EXISTS safe_ddl;
+\ir setup.psql
 
 -- The plan of a query, one line per row.
 CREATE FUNCTION pg_temp.explain_lines(query text) RETURNS SETOF text

@@ -4,14 +4,7 @@
 -- safe_ddl's settings.  Everything happens in one transaction that is
 -- rolled back, roles included.
 --
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL lock_timeout = '5s';
-CREATE EXTENSION IF NOT EXISTS safe_ddl;
+\ir setup.psql
 
 -- An ordinary role, with a schema of its own to create things in.
 CREATE ROLE sddl_tap_app NOLOGIN;
@@ -20,25 +13,7 @@ CREATE SCHEMA sddl_tap_own AUTHORIZATION sddl_tap_app;
 -- Statements below that drop or truncate are attempts the guard must
 -- refuse.  Where safe_ddl has a setting that lets destructive DDL through
 -- the risk rules, turn it on: what is tested here is the guard.
-DO $$
-BEGIN
-    IF EXISTS (SELECT FROM pg_settings WHERE name = 'safe_ddl.allow_destructive') THEN
-        PERFORM set_config('safe_ddl.allow_destructive', 'on', true);
-    END IF;
-END
-$$;
-
--- The error of a statement: SQLSTATE, message, detail, hint.
-CREATE FUNCTION pg_temp.error_of(query text,
-    OUT code text, OUT message text, OUT detail text, OUT hint text)
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-END
-$$;
+SET LOCAL safe_ddl.allow_destructive = on;
 
 -- How many rows the log has now: nothing the role does may change it.
 SELECT count(*) AS rows_before FROM safe_ddl.audit_log \gset

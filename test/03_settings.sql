@@ -3,27 +3,8 @@
 -- policy they drive: the refusal of DDL no timeout guards (SD001), what it
 -- says, and the warn and off modes.  One transaction, rolled back.
 --
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-
-BEGIN;
-SET LOCAL lock_timeout = '5s';
+\ir setup.psql
 SET LOCAL statement_timeout = 0;
-CREATE EXTENSION IF NOT EXISTS safe_ddl;
-
--- The error of a statement: SQLSTATE, message, detail, hint ('' when none).
-CREATE FUNCTION pg_temp.error_of(query text,
-    OUT code text, OUT message text, OUT detail text, OUT hint text)
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
-                            detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-END
-$$;
 
 -- The newest row of the log written in this transaction.
 CREATE FUNCTION pg_temp.last_row() RETURNS safe_ddl.audit_log
