@@ -8,9 +8,11 @@
 
 SDDL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_VERSION=15
-PGBIN=/usr/lib/postgresql/$PG_VERSION/bin
+# SDDL_PGBIN: another (relocated) installation's bin directory, to build
+# and test against it instead of the system's.
+PGBIN=${SDDL_PGBIN:-/usr/lib/postgresql/$PG_VERSION/bin}
 PG_CONFIG=$PGBIN/pg_config
-PGXS_DIR=/usr/lib/postgresql/$PG_VERSION/lib/pgxs
+PGXS_DIR=${PGBIN%/bin}/lib/pgxs
 export PG_REGRESS=$PGXS_DIR/src/test/regress/pg_regress
 export PG_ISOLATION_REGRESS=$PGXS_DIR/src/test/isolation/pg_isolation_regress
 export PATH="$PGBIN:$PATH"
