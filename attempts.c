@@ -16,6 +16,14 @@
  * the statement runs, while catalog access is still allowed: the failed
  * and rolled_back paths run in error handling and may not look anything up.
  *
+ * DDL can run inside DDL (a function called by CREATE TABLE AS, a volatile
+ * column default, an event trigger): each nesting level has its own
+ * attempt, in its own memory, so that an inner statement never touches the
+ * state of the one around it.  A session that ends while statements are in
+ * progress (FATAL: pg_terminate_backend, a fast shutdown) never reaches the
+ * hook's error handler; a before_shmem_exit callback hands their rows to
+ * the writer as failed, with the SQLSTATE of the FATAL error.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -23,6 +31,7 @@
 #include "access/xact.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
+#include "storage/ipc.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/guc.h"
@@ -38,7 +47,31 @@ typedef struct PendingRow
 } PendingRow;
 
 static MemoryContext pending_context = NULL;
+
+/* An ok row is being written by this backend right now. */
+static bool writing_row = false;
 static List *pending_rows = NIL;
+
+/*
+ * The attempts in progress, one per nesting level: levels[0] is the
+ * outermost.  stmt is NULL once the level's row has been written or handed
+ * over (or when its statement is not audited).
+ */
+typedef struct AttemptLevel
+{
+	MemoryContext context;		/* reset when the level is entered again */
+	SafeDdlStatement *stmt;		/* the attempt whose row is still owed */
+} AttemptLevel;
+
+static AttemptLevel *levels = NULL;
+static int	levels_allocated = 0;
+static int	depth = 0;
+
+/* The FATAL error that is ending the session, seen by emit_log_hook. */
+static emit_log_hook_type prev_emit_log_hook = NULL;
+static bool exit_callback_registered = false;
+static int	fatal_sqlerrcode = 0;
+static char fatal_message[256];
 
 /* Facts about this backend that do not change; computed once. */
 static char *database_name = NULL;
@@ -68,7 +101,20 @@ get_client_addr(void)
 }
 
 /*
- * Take down who is running the statement, where from, and when.
+ * A role's name; a session whose login role was dropped meanwhile still
+ * runs, and its attempts are still recorded.
+ */
+static char *
+role_name(Oid roleid)
+{
+	char	   *name = GetUserNameFromId(roleid, true);
+
+	return name ? name : psprintf("(dropped role %u)", roleid);
+}
+
+/*
+ * Take down who is running the statement, where from, and when.  Nothing
+ * here raises an error (but for memory): every attempt gets this far.
  */
 void
 safe_ddl_begin_attempt(SafeDdlStatement *stmt)
@@ -79,14 +125,21 @@ safe_ddl_begin_attempt(SafeDdlStatement *stmt)
 
 	stmt->database_id = MyDatabaseId;
 	stmt->database_name = database_name;
-	stmt->session_user_name = GetUserNameFromId(GetSessionUserId(), false);
-	stmt->current_user_name = GetUserNameFromId(GetUserId(), false);
+	stmt->session_user_name = role_name(GetSessionUserId());
+	stmt->current_user_name = role_name(GetUserId());
 	stmt->application_name = application_name && application_name[0] ?
 		pstrdup(application_name) : NULL;
 	stmt->client_addr = get_client_addr();
 	stmt->backend_pid = MyProcPid;
-	stmt->log_installed = OidIsValid(safe_ddl_audit_log(NULL));
 	stmt->started_at = GetCurrentTimestamp();
+}
+
+/* The row of stmt is written or handed over: no longer owed. */
+static void
+row_given(SafeDdlStatement *stmt)
+{
+	if (depth > 0 && levels[depth - 1].stmt == stmt)
+		levels[depth - 1].stmt = NULL;
 }
 
 /*
@@ -96,6 +149,7 @@ safe_ddl_begin_attempt(SafeDdlStatement *stmt)
 static void
 hand_over(SafeDdlStatement *stmt, MemoryContext context)
 {
+	row_given(stmt);
 	if (stmt->log_installed)
 		safe_ddl_queue_push(safe_ddl_record_flatten(stmt, context));
 	else
@@ -111,11 +165,19 @@ safe_ddl_record_ok(SafeDdlStatement *stmt)
 {
 	MemoryContext oldcontext;
 	PendingRow *row;
+	bool		written;
 
 	stmt->outcome = SAFE_DDL_OUTCOME_OK;
 	stmt->xid = GetTopFullTransactionId();
-	if (!safe_ddl_audit_write(stmt))
+	writing_row = true;			/* reset by safe_ddl_leave_level on error */
+	written = safe_ddl_audit_write(stmt);
+	writing_row = false;
+	if (!written)
+	{
+		row_given(stmt);
 		return;
+	}
+	row_given(stmt);
 
 	if (pending_context == NULL)
 		pending_context = AllocSetContextCreate(TopMemoryContext,
@@ -247,9 +309,143 @@ subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
+/* ----------------------------------------------------------------
+ * Nesting levels, and the attempts a FATAL error interrupts
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The session is ending with statements in progress: the hook's error
+ * handler will not run.  Hand their rows over, innermost first, as failed
+ * with the error that ends the session.  The transaction is still open
+ * here (ShutdownPostgres, which aborts it, was registered earlier and runs
+ * later), so the rolled_back rows follow through the abort callback.
+ */
+static void
+attempts_at_exit(int code, Datum arg)
+{
+	while (depth > 0)
+	{
+		SafeDdlStatement *stmt = levels[depth - 1].stmt;
+
+		if (stmt != NULL)
+		{
+			MemoryContext oldcontext = MemoryContextSwitchTo(levels[depth - 1].context);
+
+			stmt->outcome = SAFE_DDL_OUTCOME_FAILED;
+			stmt->xid = GetTopFullTransactionIdIfAny();
+			stmt->duration_ms =
+				(double) (GetCurrentTimestamp() - stmt->started_at) / 1000.0;
+			if (fatal_sqlerrcode != 0)
+			{
+				stmt->sqlstate = pstrdup(unpack_sql_state(fatal_sqlerrcode));
+				stmt->error_message = pstrdup(fatal_message);
+			}
+			else
+				stmt->error_message = "the session ended while the statement ran";
+			safe_ddl_count_attempt(SAFE_DDL_OUTCOME_FAILED, 1);
+			hand_over(stmt, levels[depth - 1].context);
+			MemoryContextSwitchTo(oldcontext);
+		}
+		depth--;
+	}
+}
+
+/*
+ * Remember the FATAL error that ends the session while a statement runs:
+ * by the time attempts_at_exit runs, the error data is gone.
+ */
+static void
+attempts_emit_log(ErrorData *edata)
+{
+	if (edata->elevel == FATAL && depth > 0)
+	{
+		fatal_sqlerrcode = edata->sqlerrcode;
+		strlcpy(fatal_message, edata->message ? edata->message : "",
+				sizeof(fatal_message));
+	}
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+/*
+ * Enter a nesting level for one DDL statement: returns the level's memory
+ * context, reset.  Every call is paired with safe_ddl_leave_level, on the
+ * way out or in the hook's error handler.
+ */
+MemoryContext
+safe_ddl_enter_level(void)
+{
+	AttemptLevel *level;
+
+	if (!exit_callback_registered)
+	{
+		/* after InitPostgres's own callbacks, so that it runs before them */
+		before_shmem_exit(attempts_at_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
+	if (depth == levels_allocated)
+	{
+		int			n = Max(8, levels_allocated * 2);
+
+		levels = levels == NULL ?
+			MemoryContextAllocZero(TopMemoryContext, n * sizeof(AttemptLevel)) :
+			repalloc(levels, n * sizeof(AttemptLevel));
+		memset(levels + levels_allocated, 0,
+			   (n - levels_allocated) * sizeof(AttemptLevel));
+		levels_allocated = n;
+	}
+	level = &levels[depth];
+	if (level->context == NULL)
+		level->context = AllocSetContextCreate(TopMemoryContext,
+											   "safe_ddl statement",
+											   ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(level->context);
+	level->stmt = NULL;
+	depth++;
+	return level->context;
+}
+
+/*
+ * From now on the current level's attempt owes a row: if the session ends
+ * before one is written, attempts_at_exit writes it.
+ */
+void
+safe_ddl_owe_row(SafeDdlStatement *stmt)
+{
+	Assert(depth > 0);
+	levels[depth - 1].stmt = stmt;
+}
+
+void
+safe_ddl_leave_level(void)
+{
+	Assert(depth > 0);
+	levels[depth - 1].stmt = NULL;
+	depth--;
+	writing_row = false;
+}
+
+/* Is this backend writing an ok row (and running what that evaluates)? */
+bool
+safe_ddl_writing_row(void)
+{
+	return writing_row;
+}
+
+/* How many DDL statements are in progress, one inside the other. */
+int
+safe_ddl_nesting_depth(void)
+{
+	return depth;
+}
+
 void
 safe_ddl_attempts_init(void)
 {
 	RegisterXactCallback(xact_callback, NULL);
 	RegisterSubXactCallback(subxact_callback, NULL);
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = attempts_emit_log;
 }

@@ -928,21 +928,34 @@ statement_text(PlannedStmt *pstmt, const char *queryString)
 }
 
 /*
- * Describe one DDL statement before it runs.
+ * What any utility statement is, as far as its text and command tag say:
+ * no catalog access, nothing that can fail but memory.  Every attempt has
+ * this much, even one whose classification raises an error.
  */
 SafeDdlStatement *
-safe_ddl_classify(PlannedStmt *pstmt, const char *queryString)
+safe_ddl_describe(PlannedStmt *pstmt, const char *queryString)
 {
-	Node	   *parsetree = pstmt->utilityStmt;
 	SafeDdlStatement *stmt = palloc0(sizeof(SafeDdlStatement));
+
+	stmt->command_tag = GetCommandTagName(CreateCommandTag(pstmt->utilityStmt));
+	stmt->statement = statement_text(pstmt, queryString);
+	return stmt;
+}
+
+/*
+ * What a DDL statement targets, before it runs: its object type, the
+ * identities of its objects, whether all of them are temporary.  Looks
+ * the objects up, and so may raise an error (a cross-database reference,
+ * an ambiguous function name ...).
+ */
+void
+safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree)
+{
 	Targets		targets = {NIL, 0, 0};
 
-	stmt->command_tag = GetCommandTagName(CreateCommandTag(parsetree));
 	stmt->object_type = collect_targets(parsetree, &targets);
 	if (stmt->object_type == NULL)
 		stmt->object_type = object_type_from_tag(stmt->command_tag);
 	stmt->identities = targets.identities;
 	stmt->temp_only = (targets.count > 0 && targets.temp == targets.count);
-	stmt->statement = statement_text(pstmt, queryString);
-	return stmt;
 }

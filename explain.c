@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -28,6 +29,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
+#include "utils/resowner.h"
 
 #include "safe_ddl.h"
 
@@ -159,8 +161,10 @@ explain_statement(RawStmt *raw, const char *sql, int number,
 	Node	   *parsetree = raw->stmt;
 	PlannedStmt *pstmt = makeNode(PlannedStmt);
 	SafeDdlStatement *stmt;
-	const char *verdict = "allowed";
-	char	   *reason = NULL;
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	const char *volatile verdict = "allowed";
+	char	   *volatile reason = NULL;
 	char	   *hint = NULL;
 
 	memset(nulls, true, sizeof(bool) * EXPLAIN_COLS);
@@ -175,7 +179,7 @@ explain_statement(RawStmt *raw, const char *sql, int number,
 	if (IsA(parsetree, VariableSetStmt))
 		follow_set((VariableSetStmt *) parsetree, settings);
 
-	stmt = safe_ddl_classify(pstmt, sql);
+	stmt = safe_ddl_describe(pstmt, sql);
 	if (!safe_ddl_is_ddl(parsetree))
 	{
 		/* Not DDL: only the text and the command. */
@@ -189,24 +193,57 @@ explain_statement(RawStmt *raw, const char *sql, int number,
 
 	stmt->lock_timeout_ms = settings->lock_timeout;
 	stmt->statement_timeout_ms = settings->statement_timeout;
-	if (!stmt->temp_only)
-	{
-		safe_ddl_assess(stmt, parsetree, settings->allow_destructive);
 
-		if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
+	/*
+	 * Classification looks objects up and may fail (an ambiguous function
+	 * name, a cross-database reference): that statement's row says so,
+	 * and the rest of the script is still explained.
+	 */
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		safe_ddl_classify(stmt, parsetree);
+		if (!stmt->temp_only)
 		{
-			stmt->policy_violation = safe_ddl_policy_violation(stmt);
-			if (stmt->policy_violation)
+			safe_ddl_assess(stmt, parsetree, settings->allow_destructive);
+
+			if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
 			{
-				verdict = safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
-					"refused" : "warning";
-				reason = (char *) stmt->policy_violation;
-				hint = safe_ddl_policy_hint(stmt);
+				stmt->policy_violation = safe_ddl_policy_violation(stmt);
+				if (stmt->policy_violation)
+				{
+					verdict = safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
+						"refused" : "warning";
+					reason = (char *) stmt->policy_violation;
+				}
 			}
 		}
+		else
+			verdict = "allowed (temporary objects)";
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
 	}
-	else
-		verdict = "allowed (temporary objects)";
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+
+		verdict = "error";
+		reason = psprintf("safe_ddl could not assess it: %s", edata->message);
+	}
+	PG_END_TRY();
+
+	/* outside the subtransaction, which would make it say SET LOCAL */
+	if (stmt->policy_violation != NULL && strcmp(verdict, "error") != 0)
+		hint = safe_ddl_policy_hint(stmt);
 
 	values[1] = CStringGetTextDatum(stmt->statement);
 	values[2] = CStringGetTextDatum(stmt->command_tag);

@@ -70,6 +70,7 @@ refuse_write(const char *command_tag, const char *query_text)
 	if (strlen(stmt->statement) > (size_t) safe_ddl_max_statement_length)
 		stmt->statement[safe_ddl_max_statement_length] = '\0';
 	safe_ddl_begin_attempt(stmt);
+	stmt->log_installed = true;
 	refuse(stmt, "write to safe_ddl.audit_log");
 }
 

@@ -20,10 +20,12 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/timeout.h"
 
 #include "safe_ddl.h"
 
@@ -38,8 +40,8 @@ void		_PG_init(void);
 /* Settings */
 int			safe_ddl_mode = SAFE_DDL_MODE_ENFORCE;
 int			safe_ddl_require_timeout = SAFE_DDL_REQUIRE_ANY;
-int			safe_ddl_max_lock_timeout = 0;
-int			safe_ddl_max_statement_timeout = 0;
+int			safe_ddl_max_lock_timeout = 60000;
+int			safe_ddl_max_statement_timeout = 60000;
 bool		safe_ddl_audit = true;
 int			safe_ddl_max_statement_length = 65536;
 int			safe_ddl_queue_size = 1024;	/* kB */
@@ -63,17 +65,6 @@ static const struct config_enum_entry require_options[] = {
 };
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-
-/*
- * How deep we are inside a DDL statement this hook has taken on.  Anything
- * that reaches the hook while it is above zero (sub-commands, the serial
- * sequence of a CREATE TABLE, statements of triggers fired by the DDL) is
- * part of that outer statement: it is neither checked nor audited alone.
- */
-static int	nesting_level = 0;
-
-/* Per-statement memory, reset when the next DDL statement starts. */
-static MemoryContext statement_context = NULL;
 
 #if PG_VERSION_NUM >= 140000
 #define PROCESS_UTILITY_PARAMS \
@@ -133,18 +124,20 @@ _PG_init(void)
 
 	DefineCustomIntVariable("safe_ddl.max_lock_timeout",
 							"A lock_timeout above this does not count as set.",
+							"A lock wait longer than a minute is an outage of its own; "
 							"0 means no upper bound.",
 							&safe_ddl_max_lock_timeout,
-							0, 0, INT_MAX,
+							60000, 0, INT_MAX,
 							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("safe_ddl.max_statement_timeout",
 							"A statement_timeout above this does not count as set.",
-							"0 means no upper bound.",
+							"Under require_timeout = any, a long statement_timeout "
+							"alone lets DDL queue for that long; 0 means no upper bound.",
 							&safe_ddl_max_statement_timeout,
-							0, 0, INT_MAX,
+							60000, 0, INT_MAX,
 							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
@@ -243,110 +236,175 @@ elapsed_ms(instr_time start)
 }
 
 /*
+ * The statement timeout that will really end this statement: the one
+ * armed when the top-level statement started.  A statement_timeout set
+ * later (SET inside a function or DO block, a function's SET clause)
+ * changes the setting but arms nothing until the next top-level
+ * statement, so it does not count; nor does a timer that has fired.
+ */
+static int
+armed_statement_timeout_ms(void)
+{
+	TimestampTz start;
+	TimestampTz finish;
+
+	if (!get_timeout_active(STATEMENT_TIMEOUT))
+		return 0;
+	start = get_timeout_start_time(STATEMENT_TIMEOUT);
+	finish = get_timeout_finish_time(STATEMENT_TIMEOUT);
+	if (finish <= start)
+		return 0;
+	return (int) Min((finish - start + 999) / 1000, (TimestampTz) INT_MAX);
+}
+
+/*
+ * Is this statement left alone?  Not DDL; a sub-command PostgreSQL runs
+ * for a statement already taken on (the sequence of a serial column, the
+ * elements of CREATE SCHEMA, the parts of ALTER TABLE); part of an
+ * extension script (covered by its CREATE/ALTER EXTENSION, run by a
+ * superuser or as a trusted extension); or in a process that cannot
+ * write.  DDL that user code runs inside other DDL (a function called by
+ * CREATE TABLE AS, a volatile default, an event trigger) is not a
+ * sub-command: it is checked and recorded on its own.
+ */
+static bool
+passes_through(PlannedStmt *pstmt, ProcessUtilityContext context)
+{
+	return !safe_ddl_is_ddl(pstmt->utilityStmt) ||
+		(context == PROCESS_UTILITY_SUBCOMMAND &&
+		 safe_ddl_nesting_depth() > 0) ||
+		creating_extension ||
+		IsParallelWorker() ||
+		RecoveryInProgress() ||
+		(safe_ddl_mode == SAFE_DDL_MODE_OFF && !safe_ddl_audit);
+}
+
+/*
  * The hook.
+ *
+ * Each DDL statement is one attempt at its own nesting level, and gets
+ * one row however it ends: refused (written when the refusal is raised),
+ * failed (in PG_CATCH, or at exit for a FATAL error), or ok.  What can
+ * raise an error (classification looks objects up) runs inside PG_TRY,
+ * after the facts every row needs have been taken.
  */
 static void
 safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 {
 	SafeDdlStatement *stmt;
+	MemoryContext level_context;
 	MemoryContext oldcontext;
 	instr_time	start;
+	volatile bool audited = false;
 
-	/*
-	 * Fast path: not DDL, part of a statement already taken on, part of an
-	 * extension script (covered by its CREATE/ALTER EXTENSION), or in a
-	 * process that cannot write.
-	 */
 	if (IsA(pstmt->utilityStmt, CopyStmt))
 		safe_ddl_guard_copy(pstmt->utilityStmt, queryString);
 
-	if (nesting_level > 0 ||
-		!safe_ddl_is_ddl(pstmt->utilityStmt) ||
-		creating_extension ||
-		IsParallelWorker() ||
-		RecoveryInProgress() ||
-		(safe_ddl_mode == SAFE_DDL_MODE_OFF && !safe_ddl_audit))
+	if (passes_through(pstmt, context))
 	{
 		call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
 		return;
 	}
 
-	if (statement_context == NULL)
-		statement_context = AllocSetContextCreate(TopMemoryContext,
-												  "safe_ddl statement",
-												  ALLOCSET_SMALL_SIZES);
-	else
-		MemoryContextReset(statement_context);
+	/*
+	 * Nothing safe_ddl runs while it writes a row may change the schema: an
+	 * index expression on the log calling a function that runs DDL would
+	 * otherwise re-enter the write with the outer row half made.
+	 */
+	if (safe_ddl_writing_row())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("safe_ddl refused %s while writing an audit row",
+						GetCommandTagName(CreateCommandTag(pstmt->utilityStmt))),
+				 errdetail("Code evaluated while a row of safe_ddl.audit_log is inserted ran DDL."),
+				 errhint("Remove what runs code on the audit log (an expression or partial index).")));
 
 	/*
 	 * Read everything we need from pstmt and queryString now: the next hook
 	 * may scribble on them.
 	 */
-	oldcontext = MemoryContextSwitchTo(statement_context);
-	stmt = safe_ddl_classify(pstmt, queryString);
-	MemoryContextSwitchTo(oldcontext);
-
-	if (stmt->temp_only)
-	{
-		call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
-		return;
-	}
-
+	level_context = safe_ddl_enter_level();
+	oldcontext = MemoryContextSwitchTo(level_context);
+	stmt = safe_ddl_describe(pstmt, queryString);
 	stmt->lock_timeout_ms = LockTimeout;
-	stmt->statement_timeout_ms = StatementTimeout;
-
-	oldcontext = MemoryContextSwitchTo(statement_context);
+	stmt->statement_timeout_ms = armed_statement_timeout_ms();
 	safe_ddl_begin_attempt(stmt);
 	MemoryContextSwitchTo(oldcontext);
 
-	/*
-	 * From here on, every way out leaves one row: refused (written when the
-	 * refusal is raised), failed (in PG_CATCH) or ok.  The duration
-	 * counts from here: the assessment is part of the statement's time.
-	 */
 	INSTR_TIME_SET_CURRENT(start);
 	PG_TRY();
 	{
-		/* What it risks, then the policy: the timeouts and the rules. */
-		oldcontext = MemoryContextSwitchTo(statement_context);
-		safe_ddl_assess(stmt, pstmt->utilityStmt,
-						safe_ddl_allow_destructive);
-		if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
-			stmt->policy_violation = safe_ddl_policy_violation(stmt);
+		Oid			log_relid;
+
+		/* What it is, what it risks, then the policy. */
+		oldcontext = MemoryContextSwitchTo(level_context);
+		if (safe_ddl_audit)
+		{
+			safe_ddl_owe_row(stmt);
+			audited = true;
+		}
+		log_relid = safe_ddl_audit_log(NULL);
+		stmt->log_installed = OidIsValid(log_relid);
+		safe_ddl_classify(stmt, pstmt->utilityStmt);
 		MemoryContextSwitchTo(oldcontext);
 
-		/* The extension's own objects: superusers only, whatever the mode. */
-		safe_ddl_guard_ddl(stmt);
-
-		if (stmt->policy_violation != NULL)
+		if (stmt->temp_only)
 		{
-			if (safe_ddl_mode == SAFE_DDL_MODE_ENFORCE && safe_ddl_audit)
-				safe_ddl_record_refused(stmt, safe_ddl_refusal_message(stmt),
-										ERRCODE_SAFE_DDL_REFUSED);
-			safe_ddl_report_violation(stmt,
-									  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
-									  ERROR : WARNING);
+			/* Temporary objects only: neither checked nor recorded. */
+			safe_ddl_owe_row(NULL);
+			audited = false;
+			call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
 		}
+		else
+		{
+			oldcontext = MemoryContextSwitchTo(level_context);
+			safe_ddl_assess(stmt, pstmt->utilityStmt,
+							safe_ddl_allow_destructive);
+			if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
+				stmt->policy_violation = safe_ddl_policy_violation(stmt);
+			MemoryContextSwitchTo(oldcontext);
 
-		/*
-		 * Run the statement.  Its row is written in its transaction when it
-		 * completes (and the write is part of it: if the write fails, so
-		 * does the statement), or handed to the writer when it fails.
-		 */
-		nesting_level++;
-		call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
-		nesting_level--;
-		stmt->duration_ms = elapsed_ms(start);
-		if (safe_ddl_audit)
-			safe_ddl_record_ok(stmt);
+			/* The extension's own objects: superusers only, whatever the mode. */
+			safe_ddl_guard_ddl(stmt);
+
+			if (stmt->policy_violation != NULL)
+			{
+				if (safe_ddl_mode == SAFE_DDL_MODE_ENFORCE && audited)
+					safe_ddl_record_refused(stmt, safe_ddl_refusal_message(stmt),
+											ERRCODE_SAFE_DDL_REFUSED);
+				safe_ddl_report_violation(stmt,
+										  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
+										  ERROR : WARNING);
+			}
+
+			/*
+			 * Take the log's lock before the change, not after: a statement
+			 * that cannot be undone (DROP DATABASE, ALTER SYSTEM) must not
+			 * complete and then fail on its own row, waiting for a lock
+			 * someone else holds on the log.
+			 */
+			if (audited && OidIsValid(log_relid))
+				LockRelationOid(log_relid, RowExclusiveLock);
+
+			/*
+			 * Run the statement.  Its row is written in its transaction when
+			 * it completes (and the write is part of it: if the write fails,
+			 * so does the statement), or handed to the writer when it fails.
+			 */
+			call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
+			stmt->duration_ms = elapsed_ms(start);
+			if (audited)
+				safe_ddl_record_ok(stmt);
+		}
 	}
 	PG_CATCH();
 	{
-		nesting_level = 0;
 		stmt->duration_ms = elapsed_ms(start);
-		if (safe_ddl_audit && stmt->outcome != SAFE_DDL_OUTCOME_REFUSED)
-			safe_ddl_record_failed(stmt, statement_context);
+		if (audited && stmt->outcome != SAFE_DDL_OUTCOME_REFUSED)
+			safe_ddl_record_failed(stmt, level_context);
+		safe_ddl_leave_level();
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	safe_ddl_leave_level();
 }

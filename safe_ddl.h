@@ -150,8 +150,9 @@ typedef struct SafeDdlStatement
 
 /* classify.c */
 extern bool safe_ddl_is_ddl(Node *parsetree);
-extern SafeDdlStatement *safe_ddl_classify(PlannedStmt *pstmt,
+extern SafeDdlStatement *safe_ddl_describe(PlannedStmt *pstmt,
 										   const char *queryString);
+extern void safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree);
 
 /* rules.c */
 extern const char *safe_ddl_rule_name(int rule);
@@ -171,6 +172,11 @@ extern void safe_ddl_report_violation(SafeDdlStatement *stmt, int elevel);
 
 /* attempts.c */
 extern void safe_ddl_attempts_init(void);
+extern MemoryContext safe_ddl_enter_level(void);
+extern void safe_ddl_owe_row(SafeDdlStatement *stmt);
+extern void safe_ddl_leave_level(void);
+extern int	safe_ddl_nesting_depth(void);
+extern bool safe_ddl_writing_row(void);
 extern void safe_ddl_begin_attempt(SafeDdlStatement *stmt);
 extern void safe_ddl_record_ok(SafeDdlStatement *stmt);
 extern void safe_ddl_record_refused(SafeDdlStatement *stmt,

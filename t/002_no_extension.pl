@@ -122,7 +122,7 @@ like($err,
 	qr/WARNING:  SD001: safe_ddl would refuse CREATE TABLE: neither timeout guards it: lock_timeout is not set, and statement_timeout is not set/,
 	'mode = warn: a WARNING with SQLSTATE SD001');
 like($err,
-	qr/DETAIL:  In effect: lock_timeout = 0 ms, statement_timeout = 0 ms, safe_ddl\.require_timeout = any, safe_ddl\.max_lock_timeout = 0 ms, safe_ddl\.max_statement_timeout = 0 ms\./,
+	qr/DETAIL:  In effect: lock_timeout = 0 ms, statement_timeout = 0 ms, safe_ddl\.require_timeout = any, safe_ddl\.max_lock_timeout = 60000 ms, safe_ddl\.max_statement_timeout = 60000 ms\./,
 	'mode = warn: the warning gives the values in effect');
 like($err,
 	qr/HINT:  Run SET lock_timeout = '5s' before the statement, or set it for the migration role with ALTER ROLE \.\.\. SET\./,

@@ -128,7 +128,7 @@ SELECT results_eq(
     $$SELECT current_setting('safe_ddl.mode'), current_setting('safe_ddl.require_timeout'),
              current_setting('safe_ddl.max_lock_timeout'), current_setting('safe_ddl.max_statement_timeout'),
              current_setting('safe_ddl.audit'), current_setting('safe_ddl.max_statement_length')$$,
-    $$VALUES ('enforce', 'any', '0', '0', 'on', '64kB')$$,
+    $$VALUES ('enforce', 'any', '1min', '1min', 'on', '64kB')$$,
     'the settings kept their values');
 SELECT is((SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
             WHERE r.rolname = 'sddl_tap_app'), 0::bigint,

@@ -23,9 +23,9 @@ SELECT results_eq(
                       'safe_ddl.max_statement_timeout', 'safe_ddl.audit',
                       'safe_ddl.max_statement_length', 'safe_ddl.queue_size')
        ORDER BY name$$,
-    $$VALUES ('safe_ddl.audit', 'on', ''), ('safe_ddl.max_lock_timeout', '0', 'ms'),
+    $$VALUES ('safe_ddl.audit', 'on', ''), ('safe_ddl.max_lock_timeout', '60000', 'ms'),
              ('safe_ddl.max_statement_length', '65536', 'B'),
-             ('safe_ddl.max_statement_timeout', '0', 'ms'), ('safe_ddl.mode', 'enforce', ''),
+             ('safe_ddl.max_statement_timeout', '60000', 'ms'), ('safe_ddl.mode', 'enforce', ''),
              ('safe_ddl.queue_size', '1024', 'kB'), ('safe_ddl.require_timeout', 'any', '')$$,
     'the documented defaults and units');
 SELECT results_eq(
@@ -33,8 +33,8 @@ SELECT results_eq(
              current_setting('safe_ddl.max_lock_timeout'), current_setting('safe_ddl.max_statement_timeout'),
              current_setting('safe_ddl.audit'), current_setting('safe_ddl.max_statement_length'),
              current_setting('safe_ddl.queue_size')$$,
-    $$VALUES ('enforce', 'any', '0', '0', 'on', '64kB', '1MB')$$,
-    'in effect: enforce, any, 0, 0, on, 64kB, 1MB');
+    $$VALUES ('enforce', 'any', '1min', '1min', 'on', '64kB', '1MB')$$,
+    'in effect: enforce, any, 1min, 1min, on, 64kB, 1MB');
 SELECT results_eq(
     $$SELECT name COLLATE "default", vartype COLLATE "default", enumvals::text[]
         FROM pg_settings WHERE name IN ('safe_ddl.mode', 'safe_ddl.require_timeout', 'safe_ddl.audit')
