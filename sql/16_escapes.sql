@@ -133,9 +133,10 @@ CREATE FUNCTION esc_ov(int) RETURNS int LANGUAGE sql AS 'SELECT 1';
 CREATE FUNCTION esc_ov(text) RETURNS int LANGUAGE sql AS 'SELECT 2';
 SELECT audit_mark();
 COMMENT ON FUNCTION esc_ov IS 'which one?';
+SELECT safe_ddl.wait_for_queue('10s');
 SELECT command_tag, statement, outcome, sqlstate, error_message
   FROM safe_ddl.audit_log
- WHERE id > (SELECT last_id FROM audit_mark) AND safe_ddl.wait_for_queue('10s')
+ WHERE id > (SELECT last_id FROM audit_mark)
  ORDER BY id;
 SELECT count(*) AS rows_for_the_two_drops
   FROM safe_ddl.audit_log

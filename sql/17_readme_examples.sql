@@ -12,8 +12,9 @@ SELECT count(*) AS in_auto_conf
  WHERE name = 'safe_ddl.disabled_rules' AND setting = 'rename, table_rewrite';
 ALTER SYSTEM RESET safe_ddl.disabled_rules;
 SELECT pg_reload_conf();
+SELECT safe_ddl.wait_for_queue('10s');
 SELECT command_tag, outcome, lock_timeout_ms
   FROM safe_ddl.audit_log
- WHERE command_tag = 'ALTER SYSTEM' AND safe_ddl.wait_for_queue('10s')
+ WHERE command_tag = 'ALTER SYSTEM'
  ORDER BY started_at;
 RESET lock_timeout;
