@@ -47,6 +47,9 @@ int			safe_ddl_max_statement_length = 65536;
 int			safe_ddl_queue_size = 1024;	/* kB */
 int			safe_ddl_large_table_size = 10240;	/* kB */
 bool		safe_ddl_allow_destructive = false;
+
+/* Loaded through shared_preload_libraries: the queue and writer exist. */
+bool		safe_ddl_preloaded = false;
 static char *safe_ddl_disabled_rules = NULL;
 
 static const struct config_enum_entry mode_options[] = {
@@ -83,6 +86,7 @@ static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 #endif
 
 static void safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS);
+static void warn_not_preloaded(void);
 
 static void
 call_next_ProcessUtility(PROCESS_UTILITY_PARAMS)
@@ -160,16 +164,6 @@ _PG_init(void)
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
-	DefineCustomIntVariable("safe_ddl.queue_size",
-							"Shared memory for audit rows on their way to the writer.",
-							"Refused, failed and rolled-back attempts wait here "
-							"until the background writer inserts them.",
-							&safe_ddl_queue_size,
-							1024, 64, 1024 * 1024,
-							PGC_POSTMASTER,
-							GUC_UNIT_KB,
-							NULL, NULL, NULL);
-
 	DefineCustomIntVariable("safe_ddl.large_table_size",
 							"Size rules fire only on tables larger than this.",
 							"A small table is cheap to lock, scan or rewrite.",
@@ -201,11 +195,6 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
-#if PG_VERSION_NUM >= 150000
-	MarkGUCPrefixReserved("safe_ddl");
-#else
-	EmitWarningsOnPlaceholders("safe_ddl");
-#endif
 
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = safe_ddl_ProcessUtility;
@@ -215,14 +204,35 @@ _PG_init(void)
 
 	/*
 	 * The queue and its writer need shared memory: only when preloaded.
-	 * Loaded otherwise, rows that need the writer go to the server log.
+	 * Loaded otherwise (LOAD, session_preload_libraries, CREATE EXTENSION
+	 * in a session), rows that need the writer go to the server log, and
+	 * the settings that only the postmaster can take are not defined: a
+	 * PGC_POSTMASTER setting defined after startup is a FATAL error.
 	 */
 	if (process_shared_preload_libraries_in_progress)
 	{
+		safe_ddl_preloaded = true;
+		DefineCustomIntVariable("safe_ddl.queue_size",
+								"Shared memory for audit rows on their way to the writer.",
+								"Refused, failed and rolled-back attempts wait here "
+								"until the background writer inserts them.",
+								&safe_ddl_queue_size,
+								1024, 64, 1024 * 1024,
+								PGC_POSTMASTER,
+								GUC_UNIT_KB,
+								NULL, NULL, NULL);
 		safe_ddl_queue_init();
 		safe_ddl_ids_init();
 		safe_ddl_register_launcher();
 	}
+	else if (creating_extension)
+		warn_not_preloaded();
+
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("safe_ddl");
+#else
+	EmitWarningsOnPlaceholders("safe_ddl");
+#endif
 }
 
 static double
@@ -255,6 +265,34 @@ armed_statement_timeout_ms(void)
 	if (finish <= start)
 		return 0;
 	return (int) Min((finish - start + 999) / 1000, (TimestampTz) INT_MAX);
+}
+
+/*
+ * CREATE EXTENSION safe_ddl in a server that did not preload the library:
+ * it works, but say what is missing and how to add it.
+ */
+static void
+warn_not_preloaded(void)
+{
+	ereport(WARNING,
+			(errcode(ERRCODE_SAFE_DDL_NOT_AUDITED),
+			 errmsg("safe_ddl is not in shared_preload_libraries"),
+			 errdetail("The policy holds only in sessions that load the library; ok rows are written, "
+					   "refused, failed and rolled-back attempts go to the server log instead of safe_ddl.audit_log."),
+			 errhint("Add safe_ddl to shared_preload_libraries (ALTER SYSTEM SET shared_preload_libraries = 'safe_ddl') and restart the server.")));
+}
+
+/*
+ * The hook sees CREATE EXTENSION safe_ddl only when the library was loaded
+ * before it (LOAD, session_preload_libraries); otherwise _PG_init says it,
+ * when the extension's script loads the library.
+ */
+static void
+warn_if_not_preloaded(Node *parsetree)
+{
+	if (!safe_ddl_preloaded && IsA(parsetree, CreateExtensionStmt) &&
+		strcmp(((CreateExtensionStmt *) parsetree)->extname, "safe_ddl") == 0)
+		warn_not_preloaded();
 }
 
 /*
@@ -395,6 +433,7 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 			stmt->duration_ms = elapsed_ms(start);
 			if (audited)
 				safe_ddl_record_ok(stmt);
+			warn_if_not_preloaded(pstmt->utilityStmt);
 		}
 	}
 	PG_CATCH();

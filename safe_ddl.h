@@ -59,6 +59,7 @@ extern int	safe_ddl_max_statement_length;
 extern int	safe_ddl_queue_size;
 extern int	safe_ddl_large_table_size;	/* kB */
 extern bool safe_ddl_allow_destructive;
+extern bool safe_ddl_preloaded;
 
 /* The risk rules (rules.c); SAFE_DDL_NUM_RULES must follow the last. */
 typedef enum SafeDdlRuleId
