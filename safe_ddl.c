@@ -257,8 +257,7 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 	 * extension script (covered by its CREATE/ALTER EXTENSION), or in a
 	 * process that cannot write.
 	 */
-	if (IsA(pstmt->utilityStmt, CopyStmt))
-		safe_ddl_guard_copy(pstmt->utilityStmt, queryString);
+	safe_ddl_guard_utility(pstmt, queryString);
 
 	if (nesting_level > 0 ||
 		!safe_ddl_is_ddl(pstmt->utilityStmt) ||
@@ -316,7 +315,7 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 		MemoryContextSwitchTo(oldcontext);
 
 		/* The extension's own objects: superusers only, whatever the mode. */
-		safe_ddl_guard_ddl(stmt);
+		safe_ddl_guard_ddl(stmt, pstmt->utilityStmt);
 
 		if (stmt->policy_violation != NULL)
 		{
