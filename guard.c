@@ -482,19 +482,6 @@ safe_ddl_guard_ddl(SafeDdlStatement *stmt, Node *parsetree)
 
 	if (superuser())
 		return;
-	foreach(lc, stmt->identities)
-	{
-		const char *identity = (const char *) lfirst(lc);
-
-		if (strncmp(identity, EXTENSION_SCHEMA ".",
-					strlen(EXTENSION_SCHEMA ".")) == 0 ||
-			(strcmp(identity, EXTENSION_SCHEMA) == 0 &&
-			 stmt->object_type != NULL &&
-			 (strcmp(stmt->object_type, "schema") == 0 ||
-			  strcmp(stmt->object_type, "extension") == 0)))
-			refuse(stmt, "change the objects of safe_ddl");
-	}
-
 	/*
 	 * Names that lead to the extension's schema.  audit.c finds the log by
 	 * name, in schema safe_ddl: a schema of that name, or an object moved
@@ -571,6 +558,20 @@ safe_ddl_guard_ddl(SafeDdlStatement *stmt, Node *parsetree)
 			break;
 		default:
 			break;
+	}
+
+	/* The extension's objects, named. */
+	foreach(lc, stmt->identities)
+	{
+		const char *identity = (const char *) lfirst(lc);
+
+		if (strncmp(identity, EXTENSION_SCHEMA ".",
+					strlen(EXTENSION_SCHEMA ".")) == 0 ||
+			(strcmp(identity, EXTENSION_SCHEMA) == 0 &&
+			 stmt->object_type != NULL &&
+			 (strcmp(stmt->object_type, "schema") == 0 ||
+			  strcmp(stmt->object_type, "extension") == 0)))
+			refuse(stmt, "change the objects of safe_ddl");
 	}
 }
 
