@@ -209,15 +209,23 @@ SELECT command_tag, object_identities, outcome, policy_violation IS NOT NULL AS 
 SELECT audit_mark();
 
 --
--- 7. An identity too long for the GIN index on object_identities is
--- clipped: the refusal still gets its row.
+-- 7. An identity too long for the GIN index on object_identities (whose
+-- entries cannot exceed 2712 bytes, compressed) is clipped: the refusal
+-- still gets its row.  md5 names, so that it does not compress.
 --
 SET lock_timeout = '5s';
-CREATE SCHEMA sddl_guard_schema_with_a_long_name_of_sixty_three_bytes_x_x_x_x;
-CREATE DOMAIN sddl_guard_schema_with_a_long_name_of_sixty_three_bytes_x_x_x_x.a_domain_with_a_long_name_of_sixty_three_bytes_too_x_x_x_x_x_x
-    AS int;
-SELECT string_agg('sddl_guard_schema_with_a_long_name_of_sixty_three_bytes_x_x_x_x.a_domain_with_a_long_name_of_sixty_three_bytes_too_x_x_x_x_x_x', ', ') AS args
-  FROM generate_series(1, 32) \gset
+CREATE SCHEMA sddl_guard_long_types;
+DO $$
+BEGIN
+    FOR i IN 1..48 LOOP
+        EXECUTE format('CREATE DOMAIN sddl_guard_long_types.%I AS int',
+                       'd' || md5(i::text) || left(md5((-i)::text), 30));
+    END LOOP;
+END
+$$;
+SELECT string_agg(format('sddl_guard_long_types.%I', typname), ', ' ORDER BY typname) AS args
+  FROM pg_type
+ WHERE typnamespace = 'sddl_guard_long_types'::regnamespace AND typtype = 'd' \gset
 CREATE FUNCTION sddl_guard_long(:args) RETURNS int LANGUAGE sql AS 'SELECT 1';
 RESET lock_timeout;
 COMMENT ON FUNCTION sddl_guard_long(:args) IS 'long';
@@ -253,7 +261,7 @@ SET safe_ddl.allow_destructive = on;
 DROP VIEW sddl_guard_log_view;
 DROP TABLE sddl_guard_ctas, sddl_guard_into, sddl_guard_child, sddl_guard_tmp,
     sddl_guard_mine, sddl_guard_t;
-DROP SCHEMA sddl_guard_schema_with_a_long_name_of_sixty_three_bytes_x_x_x_x, sddl_guard_x CASCADE;
+DROP SCHEMA sddl_guard_long_types, sddl_guard_x CASCADE;
 DROP FUNCTION sddl_guard_f();
 DROP DATABASE sddl_guard_noext;
 REVOKE CREATE ON DATABASE :"db" FROM sddl_guard_user;
