@@ -34,6 +34,7 @@
 #include "mb/pg_wchar.h"
 #include "parser/parse_type.h"
 #include "parser/scansup.h"
+#include "storage/lockdefs.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -61,6 +62,15 @@ safe_ddl_is_ddl(Node *parsetree)
 		case T_TruncateStmt:
 		case T_ReindexStmt:
 			return true;
+
+			/*
+			 * LOCK TABLE ... IN ACCESS EXCLUSIVE MODE queues every later
+			 * reader behind it, the way ALTER TABLE does.  Weaker modes let
+			 * plain SELECTs through and are what applications use to
+			 * serialize their own work: they are not DDL.
+			 */
+		case T_LockStmt:
+			return ((LockStmt *) parsetree)->mode == AccessExclusiveLock;
 		case T_VacuumStmt:
 			{
 				VacuumStmt *stmt = (VacuumStmt *) parsetree;
@@ -254,9 +264,27 @@ creation_namespace(void)
 	return path != NIL ? linitial_oid(path) : InvalidOid;
 }
 
+/*
+ * Identities longer than this are clipped.  Each one is an entry of the
+ * GIN index on object_identities, whose entries cannot exceed about 2.7 kB
+ * (a third of a page): a longer one (a function with many long argument
+ * types) would make the row impossible to write.  The start of the name,
+ * schema included, is what a search by prefix and the guard read.
+ */
+#define MAX_IDENTITY_LENGTH		1024
+#define CLIPPED_MARKER			"... [clipped by safe_ddl]"
+
 static void
 add_identity(Targets *targets, char *identity)
 {
+	int			len = strlen(identity);
+
+	if (len > MAX_IDENTITY_LENGTH)
+	{
+		int			keep = pg_mbcliplen(identity, len, MAX_IDENTITY_LENGTH);
+
+		identity = psprintf("%.*s%s", keep, identity, CLIPPED_MARKER);
+	}
 	targets->identities = lappend(targets->identities, identity);
 }
 
@@ -325,6 +353,75 @@ add_subobject(Targets *targets, const char *name, const RangeVar *rel,
 	add_identity(targets, relident);
 	targets->count += scratch.count;
 	targets->temp += scratch.temp;
+}
+
+/*
+ * The tables that foreign keys among these constraints (Constraint nodes,
+ * or ColumnDefs with theirs) reference: adding the key locks each one
+ * SHARE ROW EXCLUSIVE, a lock that queues behind a reader's and every
+ * later writer behind it.
+ */
+static void
+add_referenced_tables(Targets *targets, List *elements)
+{
+	ListCell   *lc;
+
+	foreach(lc, elements)
+	{
+		Node	   *element = lfirst(lc);
+
+		if (IsA(element, ColumnDef))
+			add_referenced_tables(targets, ((ColumnDef *) element)->constraints);
+		else if (IsA(element, Constraint) &&
+				 ((Constraint *) element)->contype == CONSTR_FOREIGN &&
+				 ((Constraint *) element)->pktable != NULL)
+			add_relation(targets, ((Constraint *) element)->pktable, false);
+	}
+}
+
+/*
+ * The relations an ALTER TABLE locks besides its own: parents it inherits
+ * from or leaves, partitions it attaches or detaches, tables its new
+ * foreign keys reference.  They are targets too, so that a temporary table
+ * altered against a permanent one is not taken for a temporary-only
+ * statement: the permanent one is locked as firmly.
+ */
+static void
+add_alter_table_relations(Targets *targets, List *cmds)
+{
+	ListCell   *lc;
+
+	foreach(lc, cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->def == NULL)
+			continue;
+		switch (cmd->subtype)
+		{
+			case AT_AddInherit:
+			case AT_DropInherit:
+				if (IsA(cmd->def, RangeVar))
+					add_relation(targets, (RangeVar *) cmd->def, false);
+				break;
+			case AT_AttachPartition:
+			case AT_DetachPartition:
+#if PG_VERSION_NUM >= 140000
+			case AT_DetachPartitionFinalize:
+#endif
+				if (IsA(cmd->def, PartitionCmd) &&
+					((PartitionCmd *) cmd->def)->name != NULL)
+					add_relation(targets, ((PartitionCmd *) cmd->def)->name,
+								 false);
+				break;
+			case AT_AddColumn:
+			case AT_AddConstraint:
+				add_referenced_tables(targets, list_make1(cmd->def));
+				break;
+			default:
+				break;
+		}
+	}
 }
 
 /*
@@ -570,9 +667,16 @@ collect_targets(Node *parsetree, Targets *targets)
 				CreateStmt *stmt = (CreateStmt *) parsetree;
 
 				add_relation(targets, stmt->relation, true);
-				if (stmt->partbound != NULL)
-					foreach(lc, stmt->inhRelations)
-						add_relation(targets, lfirst_node(RangeVar, lc), false);
+
+				/*
+				 * The parents (INHERITS, PARTITION OF) and the tables its
+				 * foreign keys reference are locked beyond what a reader
+				 * takes: a temporary table created against a permanent one
+				 * waits for it like any DDL, so it is not temporary-only.
+				 */
+				foreach(lc, stmt->inhRelations)
+					add_relation(targets, lfirst_node(RangeVar, lc), false);
+				add_referenced_tables(targets, stmt->tableElts);
 				return "table";
 			}
 		case T_CreateForeignTableStmt:
@@ -626,6 +730,7 @@ collect_targets(Node *parsetree, Targets *targets)
 				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
 
 				add_relation(targets, stmt->relation, false);
+				add_alter_table_relations(targets, stmt->cmds);
 #if PG_VERSION_NUM >= 140000
 				return object_type_name(stmt->objtype);
 #else
@@ -848,9 +953,41 @@ collect_targets(Node *parsetree, Targets *targets)
 			add_plain_name(targets, ((AlterExtensionStmt *) parsetree)->extname);
 			return "extension";
 		case T_AlterExtensionContentsStmt:
-			add_plain_name(targets,
-						   ((AlterExtensionContentsStmt *) parsetree)->extname);
-			return "extension";
+			{
+				AlterExtensionContentsStmt *stmt =
+				(AlterExtensionContentsStmt *) parsetree;
+
+				/*
+				 * The member added or dropped is a target as much as the
+				 * extension: once a member of another extension, an object
+				 * goes with it when that extension is dropped.
+				 */
+				add_plain_name(targets, stmt->extname);
+				add_object(targets, stmt->objtype, stmt->object);
+				return "extension";
+			}
+		case T_LockStmt:
+			foreach(lc, ((LockStmt *) parsetree)->relations)
+				add_relation(targets, lfirst_node(RangeVar, lc), false);
+			return "table";
+		case T_ExplainStmt:
+			{
+				/*
+				 * EXPLAIN ANALYZE runs its statement, and is DDL when that
+				 * is CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED
+				 * VIEW (a Query wrapping a CreateTableAsStmt by now): name
+				 * the table it creates.  The command tag stays EXPLAIN.
+				 */
+				Node	   *query = ((ExplainStmt *) parsetree)->query;
+
+				if (query != NULL && IsA(query, Query) &&
+					((Query *) query)->commandType == CMD_UTILITY &&
+					((Query *) query)->utilityStmt != NULL &&
+					IsA(((Query *) query)->utilityStmt, CreateTableAsStmt))
+					return collect_targets(((Query *) query)->utilityStmt,
+										   targets);
+				return NULL;
+			}
 		case T_CreateRoleStmt:
 			add_plain_name(targets, ((CreateRoleStmt *) parsetree)->role);
 			return "role";
@@ -884,15 +1021,17 @@ collect_targets(Node *parsetree, Targets *targets)
 }
 
 /*
- * This statement's own text: cut from a multi-statement query string,
- * trimmed of surrounding white space, and truncated past
- * safe_ddl.max_statement_length bytes with a visible marker.
+ * A statement's own text: cut at location/len from a (possibly
+ * multi-statement) query string, as PlannedStmt's stmt_location and
+ * stmt_len give them, trimmed of surrounding white space and of its
+ * semicolon, and truncated past safe_ddl.max_statement_length bytes with
+ * a visible marker.  The cut falls on a character boundary: a multibyte
+ * character split in two would make the stored text invalid in the
+ * database's encoding, which readers, and pg_dump's restore, reject.
  */
-static char *
-statement_text(PlannedStmt *pstmt, const char *queryString)
+char *
+safe_ddl_statement_text(const char *queryString, int location, int len)
 {
-	int			location = pstmt->stmt_location;
-	int			len = pstmt->stmt_len;
 	int			total;
 	int			keep;
 
@@ -938,7 +1077,9 @@ safe_ddl_describe(PlannedStmt *pstmt, const char *queryString)
 	SafeDdlStatement *stmt = palloc0(sizeof(SafeDdlStatement));
 
 	stmt->command_tag = GetCommandTagName(CreateCommandTag(pstmt->utilityStmt));
-	stmt->statement = statement_text(pstmt, queryString);
+	stmt->statement = safe_ddl_statement_text(queryString,
+											  pstmt->stmt_location,
+											  pstmt->stmt_len);
 	return stmt;
 }
 

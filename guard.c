@@ -6,24 +6,55 @@
  *		else of the extension.  An attempt by anyone else is refused
  *		(SQLSTATE 42501) and itself recorded as a refused attempt.
  *
- * Three doors lead to the log: DML (INSERT, UPDATE, DELETE, MERGE), seen
- * by an ExecutorStart hook; COPY FROM, a utility statement; and DDL
- * (ALTER, DROP, TRUNCATE, DROP SCHEMA, DROP EXTENSION ...), whose targets
- * classify.c has already named.  The executor hook costs a plain SELECT
- * one comparison (it has no result relation); other statements compare
- * their result relations with the log's OID, cached per backend and
- * forgotten on relcache invalidation.
+ * The doors that lead to the log:
+ *
+ * - DML (INSERT, UPDATE, DELETE, MERGE), seen by an ExecutorStart hook,
+ *   and functions given the log's id sequence as a regclass constant
+ *   (setval, nextval), seen by the same hook;
+ * - COPY FROM and LOCK TABLE, utility statements that are not DDL
+ *   (safe_ddl_guard_utility: a node-tag switch, nothing else for every
+ *   other statement);
+ * - DDL on the extension's objects (ALTER, DROP, TRUNCATE, COMMENT ...),
+ *   whose targets classify.c has already named; DDL that gives the name
+ *   safe_ddl, or moves an object into that schema (a schema of that name
+ *   would be taken for the extension's); and DDL that reaches the
+ *   extension's objects without naming them (DROP OWNED, REASSIGN OWNED,
+ *   ALTER DEFAULT PRIVILEGES and GRANT ... IN SCHEMA safe_ddl).
+ *
+ * The executor hook costs a plain SELECT two comparisons (it has no result
+ * relation, and a list of relations only when it reads one); other
+ * statements compare OIDs with the log's and its sequence's, cached per
+ * backend and forgotten on relcache invalidation (audit.c).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_rewrite.h"
+#include "commands/defrem.h"
+#include "commands/extension.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteSupport.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "safe_ddl.h"
 
@@ -55,23 +86,91 @@ refuse(SafeDdlStatement *stmt, const char *what)
 }
 
 /*
- * A statement that is not DDL but writes the log: describe it the way the
- * hook describes DDL, so that its row reads the same.
+ * A statement that is not DDL but reaches the log or its sequence:
+ * describe it the way the hook describes DDL, so that its row reads the
+ * same, and refuse it.  Its text is this statement alone (location and len
+ * from its PlannedStmt), truncated the way DDL's is: on a character
+ * boundary, with the marker.
  */
 static void
-refuse_write(const char *command_tag, const char *query_text)
+refuse_other(const char *command_tag, const char *object_type,
+			 char *identity, const char *query_text, int location, int len,
+			 const char *what)
 {
 	SafeDdlStatement *stmt = palloc0(sizeof(SafeDdlStatement));
 
 	stmt->command_tag = command_tag;
-	stmt->object_type = "table";
-	stmt->identities = list_make1(pstrdup(EXTENSION_SCHEMA ".audit_log"));
-	stmt->statement = pstrdup(query_text ? query_text : "");
-	if (strlen(stmt->statement) > (size_t) safe_ddl_max_statement_length)
-		stmt->statement[safe_ddl_max_statement_length] = '\0';
+	stmt->object_type = object_type;
+	stmt->identities = list_make1(identity);
+	stmt->statement = safe_ddl_statement_text(query_text, location, len);
 	safe_ddl_begin_attempt(stmt);
 	stmt->log_installed = true;
-	refuse(stmt, "write to safe_ddl.audit_log");
+	refuse(stmt, what);
+}
+
+static char *
+relation_identity(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
+/*
+ * How many times relid is in the plan's range table.
+ */
+static int
+rtable_count(PlannedStmt *plan, Oid relid)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, plan->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION && rte->relid == relid)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Functions given the log's id sequence: setval() moves it (every later
+ * row's id then collides), nextval() uses up ids.  A role with UPDATE or
+ * USAGE on it (pg_write_all_data has both) may call them.
+ *
+ * The planner records each relation of the range table and each regclass
+ * constant of the plan in relationOids (setrefs.c), so the sequence is
+ * there once per reference of either kind; seen more often than in the
+ * range table, it is given as a constant to some function.  Reading the
+ * sequence (SELECT last_value FROM it, as pg_dump does) stays allowed.
+ *
+ * What this does not catch: a regclass that is not a constant of the plan
+ * (setval(relid_column, ...), a parameter, a PL/pgSQL variable or a
+ * PL/pgSQL "simple expression", which does not go through the executor's
+ * start).  ids.c does not trust the sequence's position for that reason.
+ * And it refuses any other use of the sequence as a constant
+ * ('safe_ddl.audit_log_id_seq'::regclass in a query on pg_class, currval).
+ */
+static void
+guard_sequence(QueryDesc *queryDesc)
+{
+	PlannedStmt *plan = queryDesc->plannedstmt;
+	Oid			seqid;
+	ListCell   *lc;
+	int			n = 0;
+
+	if (!OidIsValid(safe_ddl_audit_log(&seqid)) || !OidIsValid(seqid))
+		return;
+	foreach(lc, plan->relationOids)
+		if (lfirst_oid(lc) == seqid)
+			n++;
+	if (n == 0 || n <= rtable_count(plan, seqid) || superuser())
+		return;
+	refuse_other(GetCommandTagName(CreateCommandTag((Node *) plan)),
+				 "sequence", relation_identity(seqid),
+				 queryDesc->sourceText, plan->stmt_location, plan->stmt_len,
+				 "use the sequence of safe_ddl.audit_log");
 }
 
 static void
@@ -91,10 +190,16 @@ guard_ExecutorStart(QueryDesc *queryDesc, int eflags)
 				RangeTblEntry *rte = rt_fetch(lfirst_int(lc), plan->rtable);
 
 				if (rte->relid == relid)
-					refuse_write(GetCommandTagName(CreateCommandTag((Node *) plan)),
-								 queryDesc->sourceText);
+					refuse_other(GetCommandTagName(CreateCommandTag((Node *) plan)),
+								 "table", relation_identity(relid),
+								 queryDesc->sourceText,
+								 plan->stmt_location, plan->stmt_len,
+								 "write to safe_ddl.audit_log");
 			}
 	}
+
+	if (plan->relationOids != NIL)
+		guard_sequence(queryDesc);
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
@@ -105,10 +210,10 @@ guard_ExecutorStart(QueryDesc *queryDesc, int eflags)
 /*
  * COPY ... FROM into the log.
  */
-void
-safe_ddl_guard_copy(Node *parsetree, const char *query_text)
+static void
+guard_copy(PlannedStmt *pstmt, const char *queryString)
 {
-	CopyStmt   *stmt = (CopyStmt *) parsetree;
+	CopyStmt   *stmt = (CopyStmt *) pstmt->utilityStmt;
 	Oid			relid;
 
 	if (!stmt->is_from || stmt->relation == NULL || superuser())
@@ -116,20 +221,347 @@ safe_ddl_guard_copy(Node *parsetree, const char *query_text)
 	relid = safe_ddl_audit_log(NULL);
 	if (OidIsValid(relid) &&
 		RangeVarGetRelid(stmt->relation, NoLock, true) == relid)
-		refuse_write("COPY", query_text);
+		refuse_other("COPY", "table", relation_identity(relid), queryString,
+					 pstmt->stmt_location, pstmt->stmt_len,
+					 "write to safe_ddl.audit_log");
+}
+
+/*
+ * Does locking this relation lock one of the extension's?  LOCK TABLE on a
+ * view locks, recursively, the relations its query uses, with the view
+ * owner's rights: a role that may lock the log can lock it through a view
+ * of its own.  The relations a view uses are those its _RETURN rule
+ * depends on.
+ */
+static bool
+lock_reaches_extension(Oid relid, Oid logid, Oid seqid, Oid nspid, int depth)
+{
+	Oid			ruleid;
+	Relation	depend;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (!OidIsValid(relid))
+		return false;
+	if (relid == logid || relid == seqid ||
+		(OidIsValid(nspid) && get_rel_namespace(relid) == nspid))
+		return true;
+	if (get_rel_relkind(relid) != RELKIND_VIEW || depth >= 32)
+		return false;
+	ruleid = get_rewrite_oid(relid, ViewSelectRuleName, true);
+	if (!OidIsValid(ruleid))
+		return false;
+
+	depend = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RewriteRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(ruleid));
+	scan = systable_beginscan(depend, DependDependerIndexId, true, NULL,
+							  2, key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+		if (dep->refclassid == RelationRelationId && dep->refobjid != relid)
+			found = lock_reaches_extension(dep->refobjid, logid, seqid, nspid,
+										   depth + 1);
+	}
+	systable_endscan(scan);
+	table_close(depend, AccessShareLock);
+	return found;
+}
+
+/*
+ * LOCK TABLE on the log, its sequence or anything in schema safe_ddl, in
+ * any mode.  A role with a write privilege on the log (pg_write_all_data
+ * has one on every table) may lock it: ACCESS EXCLUSIVE then stalls every
+ * DDL statement of the database, whose row the log must take, and every
+ * reader of the log; weaker modes stall the DDL just as well.
+ */
+static void
+guard_lock(PlannedStmt *pstmt, const char *queryString)
+{
+	LockStmt   *stmt = (LockStmt *) pstmt->utilityStmt;
+	Oid			logid;
+	Oid			seqid = InvalidOid;
+	Oid			nspid;
+	ListCell   *lc;
+
+	if (superuser())
+		return;
+	logid = safe_ddl_audit_log(&seqid);
+	nspid = get_namespace_oid(EXTENSION_SCHEMA, true);
+	if (!OidIsValid(logid) && !OidIsValid(nspid))
+		return;
+	foreach(lc, stmt->relations)
+	{
+		Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc),
+											 NoLock, true);
+
+		if (lock_reaches_extension(relid, logid, seqid, nspid, 0))
+			refuse_other("LOCK TABLE", "table", relation_identity(relid),
+						 queryString, pstmt->stmt_location, pstmt->stmt_len,
+						 "lock the relations of safe_ddl");
+	}
+}
+
+/*
+ * Utility statements that are not DDL but reach the log.  Called for every
+ * utility statement: a switch on the node tag, nothing more, for the
+ * others.
+ */
+void
+safe_ddl_guard_utility(PlannedStmt *pstmt, const char *queryString)
+{
+	switch (nodeTag(pstmt->utilityStmt))
+	{
+		case T_CopyStmt:
+			guard_copy(pstmt, queryString);
+			break;
+		case T_LockStmt:
+			guard_lock(pstmt, queryString);
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * The owner of a catalog object, or InvalidOid for an object without one
+ * (or gone).
+ */
+static Oid
+object_owner(Oid classId, Oid objectId)
+{
+	AttrNumber	attnum = get_object_attnum_owner(classId);
+	Relation	catalog;
+	HeapTuple	tuple;
+	Oid			owner = InvalidOid;
+
+	if (attnum == InvalidAttrNumber || !OidIsValid(objectId))
+		return InvalidOid;
+	catalog = table_open(classId, AccessShareLock);
+	tuple = get_catalog_object_by_oid(catalog, get_object_attnum_oid(classId),
+									  objectId);
+	if (HeapTupleIsValid(tuple))
+	{
+		bool		isnull;
+		Datum		datum = heap_getattr(tuple, attnum,
+										 RelationGetDescr(catalog), &isnull);
+
+		if (!isnull)
+			owner = DatumGetObjectId(datum);
+	}
+	table_close(catalog, AccessShareLock);
+	return owner;
+}
+
+/*
+ * The roles that own something of the extension: the extension, schema
+ * safe_ddl, every member of the extension (pg_depend, deptype 'e'), the
+ * log and its sequence.  A superuser owns them all after CREATE EXTENSION,
+ * but an ALTER ... OWNER, or a schema the extension adopted, can make
+ * another role an owner.
+ */
+static List *
+extension_owners(void)
+{
+	List	   *owners = NIL;
+	Oid			extoid = get_extension_oid(EXTENSION_SCHEMA, true);
+	Oid			seqid = InvalidOid;
+	Oid			logid = safe_ddl_audit_log(&seqid);
+
+	owners = list_append_unique_oid(owners,
+									object_owner(NamespaceRelationId,
+												 get_namespace_oid(EXTENSION_SCHEMA, true)));
+	owners = list_append_unique_oid(owners,
+									object_owner(RelationRelationId, logid));
+	owners = list_append_unique_oid(owners,
+									object_owner(RelationRelationId, seqid));
+	if (OidIsValid(extoid))
+	{
+		Relation	depend;
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		owners = list_append_unique_oid(owners,
+										object_owner(ExtensionRelationId,
+													 extoid));
+		depend = table_open(DependRelationId, AccessShareLock);
+		ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(ExtensionRelationId));
+		ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(extoid));
+		scan = systable_beginscan(depend, DependReferenceIndexId, true, NULL,
+								  2, key);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+			if (dep->deptype == DEPENDENCY_EXTENSION)
+				owners = list_append_unique_oid(owners,
+												object_owner(dep->classid,
+															 dep->objid));
+		}
+		systable_endscan(scan);
+		table_close(depend, AccessShareLock);
+	}
+	return owners;
+}
+
+/*
+ * Does any of these roles (RoleSpec) own something of the extension?
+ */
+static bool
+roles_own_extension(List *roles)
+{
+	List	   *owners = NIL;
+	bool		looked = false;
+	ListCell   *lc;
+
+	foreach(lc, roles)
+	{
+		Oid			roleid = get_rolespec_oid(lfirst_node(RoleSpec, lc), true);
+
+		if (!OidIsValid(roleid))
+			continue;
+		if (!looked)
+		{
+			owners = extension_owners();
+			looked = true;
+		}
+		if (list_member_oid(owners, roleid))
+			return true;
+	}
+	return false;
+}
+
+/* Is this a list of String nodes one of which is the extension's schema? */
+static bool
+names_extension_schema(List *names)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (IsA(lfirst(lc), String) &&
+			strcmp(strVal(lfirst(lc)), EXTENSION_SCHEMA) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The name of the schema a CREATE SCHEMA creates: its own, or its owner's
+ * (CREATE SCHEMA AUTHORIZATION role).
+ */
+static const char *
+created_schema_name(CreateSchemaStmt *stmt)
+{
+	if (stmt->schemaname != NULL)
+		return stmt->schemaname;
+	if (stmt->authrole == NULL)
+		return NULL;
+	if (stmt->authrole->roletype == ROLESPEC_CSTRING)
+		return stmt->authrole->rolename;
+	if (stmt->authrole->roletype == ROLESPEC_PUBLIC)
+		return NULL;
+	return get_rolespec_name(stmt->authrole);
 }
 
 /*
  * DDL on anything of the extension: its schema, its objects, the
- * extension itself.
+ * extension itself; DDL that makes something else look like them; DDL
+ * that reaches them without naming them.
  */
 void
-safe_ddl_guard_ddl(SafeDdlStatement *stmt)
+safe_ddl_guard_ddl(SafeDdlStatement *stmt, Node *parsetree)
 {
 	ListCell   *lc;
 
 	if (superuser())
 		return;
+	/*
+	 * Names that lead to the extension's schema.  audit.c finds the log by
+	 * name, in schema safe_ddl: a schema of that name, or an object moved
+	 * into one, would be taken for the extension's (in this database, or
+	 * in one where the extension is created later, with the schema already
+	 * there).  So nobody but a superuser gives the name safe_ddl to
+	 * anything (a rename to it, of whatever kind, is refused: that is
+	 * simpler to state than which kinds matter), creates a schema of that
+	 * name, or moves anything into it; whether or not the extension is
+	 * installed in this database.
+	 */
+	switch (nodeTag(parsetree))
+	{
+		case T_RenameStmt:
+			if (((RenameStmt *) parsetree)->newname != NULL &&
+				strcmp(((RenameStmt *) parsetree)->newname,
+					   EXTENSION_SCHEMA) == 0)
+				refuse(stmt, "give the name safe_ddl to an object");
+			break;
+		case T_CreateSchemaStmt:
+			{
+				const char *name = created_schema_name((CreateSchemaStmt *) parsetree);
+
+				if (name != NULL && strcmp(name, EXTENSION_SCHEMA) == 0)
+					refuse(stmt, "create a schema named safe_ddl");
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			if (strcmp(((AlterObjectSchemaStmt *) parsetree)->newschema,
+					   EXTENSION_SCHEMA) == 0)
+				refuse(stmt, "move objects into schema safe_ddl");
+			break;
+		case T_CreateExtensionStmt:
+			foreach(lc, ((CreateExtensionStmt *) parsetree)->options)
+			{
+				DefElem    *opt = lfirst_node(DefElem, lc);
+
+				if (strcmp(opt->defname, "schema") == 0 &&
+					strcmp(defGetString(opt), EXTENSION_SCHEMA) == 0)
+					refuse(stmt, "move objects into schema safe_ddl");
+			}
+			break;
+
+			/*
+			 * Statements that reach the extension's objects without naming
+			 * them.  DROP OWNED drops, and REASSIGN OWNED gives away,
+			 * whatever the roles own: the log too when one of them owns
+			 * it, its schema or the extension (a database owner whose
+			 * schema CREATE EXTENSION adopted would drop the log, rows and
+			 * all, and leave no row).
+			 */
+		case T_DropOwnedStmt:
+			if (roles_own_extension(((DropOwnedStmt *) parsetree)->roles))
+				refuse(stmt, "drop what a role owning objects of safe_ddl owns");
+			break;
+		case T_ReassignOwnedStmt:
+			if (roles_own_extension(((ReassignOwnedStmt *) parsetree)->roles))
+				refuse(stmt, "reassign what a role owning objects of safe_ddl owns");
+			break;
+		case T_AlterDefaultPrivilegesStmt:
+			foreach(lc, ((AlterDefaultPrivilegesStmt *) parsetree)->options)
+			{
+				DefElem    *opt = lfirst_node(DefElem, lc);
+
+				if (strcmp(opt->defname, "schemas") == 0 &&
+					names_extension_schema((List *) opt->arg))
+					refuse(stmt, "change the objects of safe_ddl");
+			}
+			break;
+		case T_GrantStmt:
+			if (((GrantStmt *) parsetree)->targtype == ACL_TARGET_ALL_IN_SCHEMA &&
+				names_extension_schema(((GrantStmt *) parsetree)->objects))
+				refuse(stmt, "change the objects of safe_ddl");
+			break;
+		default:
+			break;
+	}
+
+	/* The extension's objects, named. */
 	foreach(lc, stmt->identities)
 	{
 		const char *identity = (const char *) lfirst(lc);

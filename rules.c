@@ -940,6 +940,12 @@ assess(Assessment *a, Node *parsetree)
 			take_lock(a, relation_oid(((AlterPolicyStmt *) parsetree)->table),
 					  AccessExclusiveLock);
 			break;
+		case T_LockStmt:
+			/* DDL only in ACCESS EXCLUSIVE mode (safe_ddl_is_ddl) */
+			foreach(lc, ((LockStmt *) parsetree)->relations)
+				take_lock(a, relation_oid(lfirst_node(RangeVar, lc)),
+						  ((LockStmt *) parsetree)->mode);
+			break;
 		case T_CommentStmt:
 			{
 				CommentStmt *stmt = (CommentStmt *) parsetree;

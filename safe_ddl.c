@@ -335,8 +335,7 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 	instr_time	start;
 	volatile bool audited = false;
 
-	if (IsA(pstmt->utilityStmt, CopyStmt))
-		safe_ddl_guard_copy(pstmt->utilityStmt, queryString);
+	safe_ddl_guard_utility(pstmt, queryString);
 
 	if (passes_through(pstmt, context))
 	{
@@ -403,7 +402,7 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 			MemoryContextSwitchTo(oldcontext);
 
 			/* The extension's own objects: superusers only, whatever the mode. */
-			safe_ddl_guard_ddl(stmt);
+			safe_ddl_guard_ddl(stmt, pstmt->utilityStmt);
 
 			if (stmt->policy_violation != NULL)
 			{

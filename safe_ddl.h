@@ -154,6 +154,8 @@ extern bool safe_ddl_is_ddl(Node *parsetree);
 extern SafeDdlStatement *safe_ddl_describe(PlannedStmt *pstmt,
 										   const char *queryString);
 extern void safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree);
+extern char *safe_ddl_statement_text(const char *queryString, int location,
+									 int len);
 
 /* rules.c */
 extern const char *safe_ddl_rule_name(int rule);
@@ -211,7 +213,8 @@ extern void safe_ddl_register_launcher(void);
 
 /* guard.c */
 extern void safe_ddl_guard_init(void);
-extern void safe_ddl_guard_ddl(SafeDdlStatement *stmt);
-extern void safe_ddl_guard_copy(Node *parsetree, const char *query_text);
+extern void safe_ddl_guard_utility(PlannedStmt *pstmt,
+								   const char *queryString);
+extern void safe_ddl_guard_ddl(SafeDdlStatement *stmt, Node *parsetree);
 
 #endif							/* SAFE_DDL_H */

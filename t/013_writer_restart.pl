@@ -33,7 +33,7 @@ foreach my $signal ('TERM', 'KILL')
 	my $per_session = 100;
 	my $blocker = $node->background_psql('postgres', on_error_stop => 0);
 	$blocker->query_safe(
-		'BEGIN; LOCK TABLE safe_ddl.audit_log IN ACCESS EXCLUSIVE MODE;');
+		'BEGIN; SET LOCAL safe_ddl.mode = off; SET LOCAL safe_ddl.audit = off; LOCK TABLE safe_ddl.audit_log IN ACCESS EXCLUSIVE MODE;');
 
 	run_sessions(
 		$node, 'postgres',
