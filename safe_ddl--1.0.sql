@@ -44,7 +44,7 @@ BEGIN
                       'The schema is owned by %s%s, holds %s object(s), and roles that are not superusers may create in it: %s.',
                       pg_catalog.quote_ident(owner_name),
                       CASE WHEN owner_is_superuser THEN '' ELSE ' (not a superuser)' END,
-                      objects, pg_catalog.coalesce(creators, 'none')),
+                      objects, COALESCE(creators, 'none')),
                   HINT = 'Check what the schema holds and who made it, drop or rename it, and run CREATE EXTENSION safe_ddl again: it creates its own schema.';
     END IF;
 END
