@@ -14,17 +14,23 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -133,15 +139,15 @@ text_array(List *strings)
  * has no value for a column of that name: the column is left NULL.
  */
 static Datum
-column_value(AuditColumn col, SafeDdlStatement *stmt, Oid seqid,
-			 bool *isnull)
+column_value(AuditColumn col, SafeDdlStatement *stmt, Relation rel,
+			 Oid seqid, bool *isnull)
 {
 	/* Every value comes from stmt: this runs in the writer too. */
 	*isnull = false;
 	switch (col)
 	{
 		case COL_ID:
-			return Int64GetDatum(safe_ddl_next_audit_id(seqid));
+			return Int64GetDatum(safe_ddl_next_audit_id(rel, seqid));
 		case COL_STARTED_AT:
 			return TimestampTzGetDatum(stmt->started_at);
 		case COL_DURATION_MS:
@@ -220,7 +226,10 @@ insert_into_table(Relation rel, HeapTuple tuple)
 	TupleTableSlot *slot;
 	bool		pushed_snapshot = false;
 
-	/* Index expressions, if a DBA added any, may need a snapshot. */
+	/*
+	 * The writer has no snapshot of its own here; index insertion may want
+	 * one (there are no index expressions: check_log_indexes()).
+	 */
 	if (!ActiveSnapshotSet())
 	{
 		PushActiveSnapshot(GetTransactionSnapshot());
@@ -258,27 +267,58 @@ insert_into_table(Relation rel, HeapTuple tuple)
 }
 
 /*
- * The audit log of the current database and its id sequence, found by name
- * and kept until an invalidation could concern them: one of the two
- * relations changes, any relation changes while there is no log (CREATE
- * EXTENSION), or a schema changes (ALTER SCHEMA safe_ddl RENAME).
+ * The audit log of the current database and its id sequence, kept until an
+ * invalidation could concern them.
+ *
+ * They are found through the extension, never by name alone: the schema of
+ * extension safe_ddl (pg_extension.extnamespace), and in it a table and a
+ * sequence that are members of that extension.  A schema that merely has
+ * the right name (CREATE SCHEMA s ...; ALTER SCHEMA s RENAME TO safe_ddl,
+ * in a database where the extension was never created) holds tables that
+ * anyone with CREATE on the database may have made, with an index whose
+ * expression calls their own function: writing a row there would run that
+ * function as the writer (the bootstrap superuser) or as the superuser
+ * whose DDL is being audited.  Members of the extension were made by its
+ * script, run by a superuser.
+ *
+ * What can make the cached answer wrong, and the invalidation it sends:
+ * CREATE EXTENSION creates the table (a relcache invalidation for a new
+ * relation: any relation's invalidation counts while no log is known);
+ * DROP EXTENSION drops it (its own OID); ALTER SCHEMA ... RENAME (a
+ * namespace invalidation).  pg_extension has no syscache and so no
+ * callback of its own, but no change to it can give the database a log
+ * without creating or dropping a relation.  (ALTER EXTENSION ... DROP
+ * TABLE, which leaves the table in place, is a superuser's deliberate act;
+ * a superuser can write the log anyway.)
  */
 static bool log_known = false;
 static Oid	log_relid = InvalidOid;
 static Oid	log_seqid = InvalidOid;
+
+/*
+ * Whether the log's indexes were found free of expressions and predicates
+ * since it was last looked up: checked at the first write, under the lock
+ * the write takes (an index added later invalidates the log's relcache
+ * entry, and with it this flag).
+ */
+static bool log_indexes_checked = false;
 
 static void
 log_relcache_callback(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || !OidIsValid(log_relid) ||
 		relid == log_relid || relid == log_seqid)
+	{
 		log_known = false;
+		log_indexes_checked = false;
+	}
 }
 
 static void
 log_namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	log_known = false;
+	log_indexes_checked = false;
 }
 
 void
@@ -290,6 +330,53 @@ safe_ddl_audit_init(void)
 }
 
 /*
+ * The OID of extension safe_ddl in the current database and the schema it
+ * was created in; InvalidOid when it is not installed.  (PostgreSQL 15 does
+ * not export get_extension_schema(), and pg_extension has no syscache.)
+ */
+static Oid
+find_extension(Oid *nspid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Oid			extoid = InvalidOid;
+
+	*nspid = InvalidOid;
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum(AUDIT_SCHEMA));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_extension form = (Form_pg_extension) GETSTRUCT(tuple);
+
+		extoid = form->oid;
+		*nspid = form->extnamespace;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return extoid;
+}
+
+/*
+ * A relation of the extension's schema, if it is a member of the extension
+ * and of the expected kind.
+ */
+static Oid
+extension_member(const char *relname, Oid nspid, Oid extoid, char relkind)
+{
+	Oid			relid = get_relname_relid(relname, nspid);
+
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != relkind ||
+		getExtensionOfObject(RelationRelationId, relid) != extoid)
+		return InvalidOid;
+	return relid;
+}
+
+/*
  * The OID of the audit log of the current database, and of its id
  * sequence; InvalidOid when the extension is not installed here.
  */
@@ -298,22 +385,24 @@ safe_ddl_audit_log(Oid *seqid)
 {
 	if (!log_known)
 	{
-		Oid			nspid = get_namespace_oid(AUDIT_SCHEMA, true);
+		Oid			nspid;
+		Oid			extoid = find_extension(&nspid);
 		Oid			relid = InvalidOid;
 		Oid			sequence = InvalidOid;
 
-		if (OidIsValid(nspid))
+		if (OidIsValid(extoid) && OidIsValid(nspid))
 		{
-			relid = get_relname_relid(AUDIT_TABLE, nspid);
-			sequence = get_relname_relid(AUDIT_SEQUENCE, nspid);
+			relid = extension_member(AUDIT_TABLE, nspid, extoid,
+									 RELKIND_RELATION);
+			sequence = extension_member(AUDIT_SEQUENCE, nspid, extoid,
+										RELKIND_SEQUENCE);
 		}
-		if (!OidIsValid(relid) || !OidIsValid(sequence) ||
-			get_rel_relkind(relid) != RELKIND_RELATION ||
-			get_rel_relkind(sequence) != RELKIND_SEQUENCE)
+		if (!OidIsValid(relid) || !OidIsValid(sequence))
 			relid = sequence = InvalidOid;
 		log_relid = relid;
 		log_seqid = sequence;
 		log_known = true;
+		log_indexes_checked = false;
 	}
 	if (seqid != NULL)
 		*seqid = log_seqid;
@@ -321,8 +410,52 @@ safe_ddl_audit_log(Oid *seqid)
 }
 
 /*
+ * Refuse to write a log that has an index with expressions or a predicate.
+ * The row is inserted with the extension's rights (by the writer, as the
+ * bootstrap superuser), so whatever such an index calls would run with
+ * them.  Only a superuser can add an index to the log; this error tells
+ * them what to drop, rather than have every later DDL statement run it.
+ */
+static void
+check_log_indexes(Relation rel)
+{
+	List	   *indexes;
+	ListCell   *lc;
+
+	if (log_indexes_checked)
+		return;
+
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Oid			indexid = lfirst_oid(lc);
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID,
+											ObjectIdGetDatum(indexid));
+		bool		unsafe;
+
+		if (!HeapTupleIsValid(tuple))
+			elog(ERROR, "cache lookup failed for index %u", indexid);
+		unsafe = !heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) ||
+			!heap_attisnull(tuple, Anum_pg_index_indpred, NULL);
+		ReleaseSysCache(tuple);
+		if (unsafe)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("safe_ddl will not write to %s.%s: index %s has expressions or a predicate",
+							AUDIT_SCHEMA, AUDIT_TABLE,
+							quote_qualified_identifier(get_namespace_name(get_rel_namespace(indexid)),
+													   get_rel_name(indexid))),
+					 errdetail("Writing a row would evaluate them with the extension's rights."),
+					 errhint("Drop the index; safe_ddl writes the log only through indexes on plain columns.")));
+	}
+	list_free(indexes);
+	log_indexes_checked = true;
+}
+
+/*
  * Open the audit log of the current database with RowExclusiveLock, and
  * find its id sequence; NULL when the extension is not installed here.
+ * An error when the log has an index safe_ddl will not evaluate.
  */
 Relation
 safe_ddl_audit_open(Oid *seqid)
@@ -344,6 +477,8 @@ safe_ddl_audit_open(Oid *seqid)
 		if (OidIsValid(relid))
 			rel = try_relation_open(relid, RowExclusiveLock);
 	}
+	if (rel != NULL)
+		check_log_indexes(rel);
 	return rel;
 }
 
@@ -378,7 +513,7 @@ safe_ddl_audit_insert(Relation rel, Oid seqid, SafeDdlStatement *stmt)
 							format_type_be(attr->atttypid),
 							format_type_be(audit_columns[col].type)),
 					 errhint("Restore the column's type, or set safe_ddl.audit = off.")));
-		values[i] = column_value(col, stmt, seqid, &nulls[i]);
+		values[i] = column_value(col, stmt, rel, seqid, &nulls[i]);
 	}
 
 	insert_into_table(rel, heap_form_tuple(tupdesc, values, nulls));

@@ -714,7 +714,14 @@ safe_ddl_queue_push(void *record)
 	rec->state = REC_PENDING;
 	rec->written_xid = InvalidTransactionId;
 
-	if (queue != NULL && rec->size <= queue->capacity / 2)
+	/*
+	 * A row produced inside the writer itself (by DDL that ran while it
+	 * wrote: nothing safe_ddl runs there does that) would come back to the
+	 * same writer, and if its writing failed too, without end.
+	 */
+	if (safe_ddl_in_writer)
+		why = "produced inside the safe_ddl writer";
+	else if (queue != NULL && rec->size <= queue->capacity / 2)
 	{
 		for (;;)
 		{
@@ -1051,6 +1058,23 @@ safe_ddl_queue_complete(List *positions, int written)
 	queue_advance_head();
 	LWLockRelease(queue->lock);
 	pg_atomic_fetch_add_u64(&queue->written, written);
+}
+
+/* The claimed records could not be written yet: pending again. */
+void
+safe_ddl_queue_unclaim(List *positions)
+{
+	ListCell   *lc;
+
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	foreach(lc, positions)
+	{
+		FlatRecord *rec = record_at(*(uint64 *) lfirst(lc));
+
+		rec->state = REC_PENDING;
+		rec->written_xid = InvalidTransactionId;
+	}
+	LWLockRelease(queue->lock);
 }
 
 /* Records of a database, pending or claimed. */

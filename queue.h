@@ -27,5 +27,6 @@ extern void safe_ddl_queue_recover_claims(Oid database_id);
 extern List *safe_ddl_queue_claim(Oid database_id, int max, List **positions);
 extern void safe_ddl_queue_note_xid(List *positions, TransactionId xid);
 extern void safe_ddl_queue_complete(List *positions, int written);
+extern void safe_ddl_queue_unclaim(List *positions);
 
 #endif							/* SAFE_DDL_QUEUE_H */

@@ -346,9 +346,10 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 	/*
 	 * Nothing safe_ddl runs while it writes a row may change the schema: an
 	 * index expression on the log calling a function that runs DDL would
-	 * otherwise re-enter the write with the outer row half made.
+	 * otherwise re-enter the write with the outer row half made, and in the
+	 * writer, whose rows are the refusals, feed the queue without end.
 	 */
-	if (safe_ddl_writing_row())
+	if (safe_ddl_in_writer || safe_ddl_writing_row())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("safe_ddl refused %s while writing an audit row",

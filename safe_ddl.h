@@ -197,7 +197,7 @@ extern bool safe_ddl_audit_write(SafeDdlStatement *stmt);
 
 /* ids.c */
 extern void safe_ddl_ids_init(void);
-extern int64 safe_ddl_next_audit_id(Oid seqid);
+extern int64 safe_ddl_next_audit_id(Relation log, Oid seqid);
 
 /* queue.c */
 extern void safe_ddl_queue_init(void);
@@ -210,6 +210,13 @@ extern void safe_ddl_log_record(SafeDdlStatement *stmt, const char *why);
 
 /* writer.c */
 extern void safe_ddl_register_launcher(void);
+
+/*
+ * True in a safe_ddl writer process.  Nothing there should queue a row:
+ * the writer would write it, and a row whose writing fails would feed the
+ * queue without end.
+ */
+extern bool safe_ddl_in_writer;
 
 /* guard.c */
 extern void safe_ddl_guard_init(void);

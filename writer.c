@@ -14,7 +14,9 @@
  * A writer whose database has no audit log (the extension is not
  * installed there) sends the rows to the server log instead.  A database
  * no writer can connect to (dropped, say) gets the same treatment after a
- * few tries.
+ * few tries.  What the database's owner controls does not keep a writer
+ * out (ALLOW_CONNECTIONS false) or change how it writes (ALTER DATABASE
+ * ... SET): see writer_settings().
  *
  *-------------------------------------------------------------------------
  */
@@ -39,6 +41,9 @@
 PGDLLEXPORT void safe_ddl_launcher_main(Datum main_arg);
 PGDLLEXPORT void safe_ddl_writer_main(Datum main_arg);
 
+/* This process is a writer (see safe_ddl.h). */
+bool		safe_ddl_in_writer = false;
+
 #define LAUNCHER_NAP_MS			500
 #define WRITER_NAP_MS			200
 /*
@@ -49,6 +54,17 @@ PGDLLEXPORT void safe_ddl_writer_main(Datum main_arg);
 #define WRITER_IDLE_EXIT_MS		1000
 #define WRITER_BATCH			1000
 #define MAX_CONNECT_FAILURES	3
+
+/*
+ * A writer waits this long for a lock (on the log, or on its id sequence)
+ * and then puts its batch back in the queue to try again after
+ * WRITER_LOCKED_NAP_MS: a session holding a LOCK on the log must not stall
+ * the writer for good, nor send the rows to the server log while the log
+ * is only busy.  (If the lock stays, the queue fills, and backends send
+ * new rows to the server log after waiting for room: nothing is lost.)
+ */
+#define WRITER_LOCK_TIMEOUT		"10s"
+#define WRITER_LOCKED_NAP_MS	1000
 #define MAX_DATABASES			64
 
 /* The launcher's own view of the writers it started. */
@@ -242,26 +258,28 @@ safe_ddl_launcher_main(Datum main_arg)
  * ----------------------------------------------------------------
  */
 
-/*
- * Write one batch of the database's records in one transaction.  Returns
- * how many records it took from the queue.  A batch that cannot be
- * written (the log was altered, say) goes to the server log, so that it
- * does not block the queue.
- */
-static int
-write_batch(Oid database_id, MemoryContext batch_context)
+/* How a set of records fared: see write_records(). */
+typedef enum WriteResult
 {
-	MemoryContext oldcontext = MemoryContextSwitchTo(batch_context);
-	List	   *positions;
-	List	   *records;
-	volatile int written = 0;
+	WRITE_DONE,					/* written (or logged), completed */
+	WRITE_FAILED,				/* nothing written, still claimed */
+	WRITE_LOCKED				/* lock timeout: nothing written, still claimed */
+} WriteResult;
 
-	records = safe_ddl_queue_claim(database_id, WRITER_BATCH, &positions);
-	if (records == NIL)
-	{
-		MemoryContextSwitchTo(oldcontext);
-		return 0;
-	}
+/*
+ * Write records (at positions) in one transaction.  When it fails, the
+ * error is reported and the records stay claimed, for the caller to decide
+ * (last_chance: a single record, which then goes to the server log and is
+ * completed).  A database without the log sends the records to the server
+ * log at once.
+ */
+static WriteResult
+write_records(List *records, List *positions, bool last_chance,
+			  MemoryContext batch_context)
+{
+	volatile int written = 0;
+	volatile bool logged = false;
+	ErrorData  *volatile edata = NULL;
 
 	PG_TRY();
 	{
@@ -287,8 +305,11 @@ write_batch(Oid database_id, MemoryContext batch_context)
 				written++;
 			}
 			else
+			{
 				safe_ddl_log_record(&stmt,
 									"safe_ddl is not installed in the database");
+				logged = true;
+			}
 		}
 		if (rel != NULL)
 			table_close(rel, NoLock);
@@ -299,28 +320,151 @@ write_batch(Oid database_id, MemoryContext batch_context)
 	}
 	PG_CATCH();
 	{
-		ListCell   *lc;
-
-		/* Report, clean up, and send the batch to the server log. */
 		MemoryContextSwitchTo(batch_context);
+		edata = CopyErrorData();
 		EmitErrorReport();
 		FlushErrorState();
 		AbortCurrentTransaction();
-		written = 0;
-		foreach(lc, records)
-		{
-			SafeDdlStatement stmt;
-
-			safe_ddl_record_to_statement(lfirst(lc), &stmt);
-			safe_ddl_log_record(&stmt, "the writer could not insert it");
-		}
+		pgstat_report_activity(STATE_IDLE, NULL);
 	}
 	PG_END_TRY();
+	MemoryContextSwitchTo(batch_context);
 
-	safe_ddl_queue_complete(positions, written);
+	if (edata == NULL)
+	{
+		safe_ddl_queue_complete(positions, written);
+		return WRITE_DONE;
+	}
+
+	/*
+	 * Rows already sent to the server log are not to be sent twice: a
+	 * database without the log has nothing that can fail after the first
+	 * row, but be sure.
+	 */
+	if (logged)
+	{
+		safe_ddl_queue_complete(positions, 0);
+		return WRITE_DONE;
+	}
+	if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+		return WRITE_LOCKED;
+	if (!last_chance)
+		return WRITE_FAILED;
+
+	/* This one record cannot be written: the server log keeps it. */
+	{
+		SafeDdlStatement stmt;
+		char	   *why = psprintf("the writer could not insert it: %s",
+								   edata->message);
+
+		safe_ddl_record_to_statement(linitial(records), &stmt);
+		safe_ddl_log_record(&stmt, why);
+		safe_ddl_queue_complete(positions, 0);
+	}
+	return WRITE_DONE;
+}
+
+/*
+ * Write one batch of the database's records.  Returns how many records it
+ * took from the queue, or -1 when the log stayed locked beyond the
+ * writer's lock_timeout (the records are back in the queue, for later).
+ *
+ * The batch is one transaction.  When that fails, each record is tried
+ * again in a transaction of its own, so that one record that cannot be
+ * written (an identity too long for the GIN index, say) goes to the server
+ * log alone, and the rest of the batch, often other roles' rows, still
+ * reaches the table.
+ */
+static int
+write_batch(Oid database_id, MemoryContext batch_context)
+{
+	MemoryContext oldcontext = MemoryContextSwitchTo(batch_context);
+	List	   *positions;
+	List	   *records;
+	WriteResult result;
+	int			taken;
+
+	records = safe_ddl_queue_claim(database_id, WRITER_BATCH, &positions);
+	taken = list_length(records);
+	if (records == NIL)
+	{
+		MemoryContextSwitchTo(oldcontext);
+		return 0;
+	}
+
+	result = write_records(records, positions, taken == 1, batch_context);
+	if (result == WRITE_FAILED)
+	{
+		ListCell   *lc_record;
+		ListCell   *lc_position;
+
+		forboth(lc_record, records, lc_position, positions)
+		{
+			List	   *one_position = list_make1(lfirst(lc_position));
+
+			if (result == WRITE_LOCKED)
+			{
+				/* The rest waits for the lock, like the batch below. */
+				safe_ddl_queue_unclaim(one_position);
+				continue;
+			}
+			CHECK_FOR_INTERRUPTS();
+			result = write_records(list_make1(lfirst(lc_record)),
+								   one_position, true, batch_context);
+			if (result == WRITE_LOCKED)
+				safe_ddl_queue_unclaim(one_position);
+		}
+	}
+	else if (result == WRITE_LOCKED)
+		safe_ddl_queue_unclaim(positions);
+
 	MemoryContextSwitchTo(oldcontext);
 	MemoryContextReset(batch_context);
-	return list_length(positions);
+	return result == WRITE_LOCKED ? -1 : taken;
+}
+
+/*
+ * Settings the writer must not inherit.  A background process connecting
+ * to a database takes the settings of ALTER DATABASE ... SET (and ALTER
+ * ROLE ... IN DATABASE ... SET for its role), which the database's owner
+ * controls: default_transaction_read_only = on would make every insert
+ * fail, and send every refused, failed or rolled-back row of the database
+ * to the server log instead; a search_path or a role would change what the
+ * writer is.  These override them, whatever set them.  Settings that only
+ * matter to planned queries, triggers or row security do not: the writer
+ * inserts straight into the heap and its indexes (audit.c).
+ */
+static void
+writer_settings(void)
+{
+	static const struct
+	{
+		const char *name;
+		const char *value;
+	}			settings[] =
+	{
+		{"default_transaction_read_only", "off"},
+		{"default_transaction_isolation", "read committed"},
+		{"default_transaction_deferrable", "off"},
+		{"role", "none"},
+		{"search_path", "pg_catalog, pg_temp"},
+		{"synchronous_commit", "on"},
+		{"exit_on_error", "off"},
+		{"statement_timeout", "0"},
+		{"lock_timeout", WRITER_LOCK_TIMEOUT},
+		{"idle_in_transaction_session_timeout", "0"},
+#if PG_VERSION_NUM >= 140000
+		{"idle_session_timeout", "0"},
+#endif
+#if PG_VERSION_NUM >= 170000
+		{"transaction_timeout", "0"},
+#endif
+	};
+	size_t		i;
+
+	for (i = 0; i < lengthof(settings); i++)
+		SetConfigOption(settings[i].name, settings[i].value,
+						PGC_SUSET, PGC_S_OVERRIDE);
 }
 
 static void
@@ -336,12 +480,20 @@ safe_ddl_writer_main(Datum main_arg)
 	Oid			database_id = safe_ddl_queue_writer_database(slot);
 	MemoryContext batch_context;
 	TimestampTz idle_since;
+	int			written;
 
+	safe_ddl_in_writer = true;
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnectionByOid(database_id, InvalidOid, 0);
+	/*
+	 * ALLOW_CONNECTIONS false, which the database's owner may set, keeps
+	 * clients out, not the writer of rows already queued.
+	 */
+	BackgroundWorkerInitializeConnectionByOid(database_id, InvalidOid,
+											  BGWORKER_BYPASS_ALLOWCONN);
+	writer_settings();
 	if (!safe_ddl_queue_writer_connected(slot))
 		proc_exit(0);
 	before_shmem_exit(writer_exit, Int32GetDatum(slot));
@@ -364,9 +516,22 @@ safe_ddl_writer_main(Datum main_arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 
-		if (write_batch(database_id, batch_context) > 0)
+		written = write_batch(database_id, batch_context);
+		if (written > 0)
 		{
 			idle_since = GetCurrentTimestamp();
+			continue;
+		}
+		if (written < 0)
+		{
+			/* The log is locked: try again in a while (not an idle exit). */
+			idle_since = GetCurrentTimestamp();
+			if (ShutdownRequestPending)
+				break;
+			(void) WaitLatch(MyLatch,
+							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 WRITER_LOCKED_NAP_MS, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
 			continue;
 		}
 

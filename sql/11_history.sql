@@ -6,15 +6,16 @@ SELECT audit_mark();
 -- Rows as a superuser may load them (a restore, say): ids not in time order.
 INSERT INTO safe_ddl.audit_log (started_at, duration_ms, database_name,
     session_user_name, current_user_name, backend_pid, command_tag,
-    object_identities, statement, lock_timeout_ms, statement_timeout_ms, outcome)
-SELECT now() - age, 1, 'db', 'u', 'u', 1, 'ALTER TABLE', ids, stmt, 5000, 0, 'ok'
-  FROM (VALUES (interval '3 hours',  '{public.hist}'::text[],              'three hours ago'),
-               (interval '400 days', '{public.hist}',                     'over a year ago'),
-               (interval '3 days',   '{public.hist_idx,public.hist}',     'three days ago'),
-               (interval '40 days',  '{public.hist.total,public.hist}',   'forty days ago'),
-               (interval '2 days',   '{public.other}',                    'another table'),
-               (interval '5 minutes','{public.history}',                  'a longer name')
-       ) AS v(age, ids, stmt);
+    object_type, object_identities, statement, lock_timeout_ms,
+    statement_timeout_ms, outcome)
+SELECT now() - age, 1, 'db', 'u', 'u', 1, 'ALTER TABLE', kind, ids, stmt, 5000, 0, 'ok'
+  FROM (VALUES (interval '3 hours',  'table',        '{public.hist}'::text[],            'three hours ago'),
+               (interval '400 days', 'table',        '{public.hist}',                   'over a year ago'),
+               (interval '3 days',   'index',        '{public.hist_idx,public.hist}',   'three days ago'),
+               (interval '40 days',  'table column', '{public.hist.total,public.hist}', 'forty days ago'),
+               (interval '2 days',   'table',        '{public.other}',                  'another table'),
+               (interval '5 minutes','table',        '{public.history}',                'a longer name')
+       ) AS v(age, kind, ids, stmt);
 
 SELECT statement, object_identities
   FROM safe_ddl.object_history('public.hist');

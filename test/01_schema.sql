@@ -272,13 +272,14 @@ SELECT is((SELECT pg_get_function_arguments('safe_ddl.wait_for_queue(interval)':
 SELECT is_strict('safe_ddl', 'wait_for_queue', ARRAY['interval'], 'wait_for_queue is STRICT');
 SELECT isnt_definer('safe_ddl', 'wait_for_queue', ARRAY['interval'], 'wait_for_queue is not SECURITY DEFINER');
 
-SELECT has_function('safe_ddl', 'object_history', ARRAY['text', 'integer'], 'safe_ddl.object_history(text, int) exists');
-SELECT function_returns('safe_ddl', 'object_history', ARRAY['text', 'integer'], 'setof safe_ddl.audit_log',
+SELECT has_function('safe_ddl', 'object_history', ARRAY['text', 'integer', 'text'], 'safe_ddl.object_history(text, int, text) exists');
+SELECT function_returns('safe_ddl', 'object_history', ARRAY['text', 'integer', 'text'], 'setof safe_ddl.audit_log',
     'object_history returns rows of audit_log');
-SELECT is((SELECT pg_get_function_arguments('safe_ddl.object_history(text, int)'::regprocedure)),
-    'object text, max_rows integer DEFAULT 50', 'object_history''s max_rows defaults to 50');
+SELECT is((SELECT pg_get_function_arguments('safe_ddl.object_history(text, int, text)'::regprocedure)),
+    'object text, max_rows integer DEFAULT 50, object_type text DEFAULT NULL::text',
+    'object_history''s max_rows defaults to 50, its object_type to NULL (a relation and what belongs to it)');
 SELECT is((SELECT concat_ws(' ', (SELECT lanname FROM pg_language WHERE oid = prolang), provolatile, proconfig IS NULL)
-             FROM pg_proc WHERE oid = 'safe_ddl.object_history(text, int)'::regprocedure),
+             FROM pg_proc WHERE oid = 'safe_ddl.object_history(text, int, text)'::regprocedure),
     'sql s t', 'object_history is a STABLE SQL function with no SET clause: the planner can inline it');
 
 SELECT has_function('safe_ddl', 'explain', ARRAY['text'], 'safe_ddl.explain(text) exists');
