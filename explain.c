@@ -39,8 +39,9 @@ PG_FUNCTION_INFO_V1(safe_ddl_explain);
 
 static const char *const verdict_names[] = {
 	[SAFE_DDL_VERDICT_NOT_APPLICABLE] = "not applicable",
-	[SAFE_DDL_VERDICT_NEW] = "new in this transaction",
+	[SAFE_DDL_VERDICT_NEW] = "new in this session",
 	[SAFE_DDL_VERDICT_SMALL] = "below large_table_size",
+	[SAFE_DDL_VERDICT_EMPTY] = "empty",
 	[SAFE_DDL_VERDICT_FIRES] = "fires",
 	[SAFE_DDL_VERDICT_DISABLED] = "disabled",
 	[SAFE_DDL_VERDICT_ACKNOWLEDGED] = "acknowledged",

@@ -26,10 +26,30 @@
 #include "postgres.h"
 
 #include "catalog/index.h"
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/catalog.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_attrdef.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
+#include "catalog/heap.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_shdepend.h"
+#include "catalog/pg_type.h"
+#include "commands/tablespace.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "commands/tablecmds.h"
@@ -37,13 +57,18 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parse_coerce.h"
+#include "parser/parse_func.h"
 #include "parser/parse_type.h"
 #include "storage/bufmgr.h"
 #include "storage/lock.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -122,6 +147,8 @@ typedef struct Assessment
 	bool		scan;
 	List	   *sized;			/* OIDs already in stmt->table_sizes */
 	bool		allow_destructive;	/* the session acknowledges them */
+	bool		recurse;		/* the statement acts on inheritance children */
+	bool		quiet;			/* many relations: list only those that fire */
 } Assessment;
 
 const char *
@@ -214,33 +241,246 @@ relation_oid(const RangeVar *rv)
 	return RangeVarGetRelid(rv, NoLock, true);
 }
 
-/* Blocks of the main fork; for a partitioned table, of its partitions. */
+/*
+ * Blocks of the main fork.  A partitioned table's are its partitions'; with
+ * recurse (a statement that also acts on inheritance children, as ALTER
+ * TABLE without ONLY does), a parent's include its children's.
+ */
 static BlockNumber
-relation_blocks(Relation rel)
+relation_blocks(Relation rel, bool recurse)
 {
 	BlockNumber blocks = 0;
+	List	   *rels;
+	ListCell   *lc;
 
-	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+	if (!recurse && RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		return RelationGetNumberOfBlocks(rel);
+	if (!recurse && rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+		return 0;
 
-	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+	/* pg_inherits read without a lock, like everything here */
+	rels = find_all_inheritors(RelationGetRelid(rel), NoLock, NULL);
+	foreach(lc, rels)
 	{
-		List	   *parts = find_all_inheritors(RelationGetRelid(rel), NoLock,
-												NULL);
-		ListCell   *lc;
+		Relation	part = RelationIdGetRelation(lfirst_oid(lc));
 
-		foreach(lc, parts)
-		{
-			Relation	part = RelationIdGetRelation(lfirst_oid(lc));
-
-			if (part == NULL)
-				continue;
-			if (RELKIND_HAS_STORAGE(part->rd_rel->relkind))
-				blocks += RelationGetNumberOfBlocks(part);
-			RelationClose(part);
-		}
+		if (part == NULL)
+			continue;
+		if (RELKIND_HAS_STORAGE(part->rd_rel->relkind))
+			blocks += RelationGetNumberOfBlocks(part);
+		RelationClose(part);
 	}
 	return blocks;
+}
+
+/*
+ * Does the relation hold no data: it and every inheritor (partitions and
+ * inheritance children), with their TOAST tables, have no block at all?
+ *
+ * Only the sizes the storage manager knows are read, never a page: reading
+ * the heap to see whether its rows are alive would need a lock the
+ * statement may not have yet, and a page read without one is not a
+ * consistent answer.  The test errs on the safe side: a table whose rows
+ * were all deleted keeps its blocks until VACUUM truncates them, so it
+ * counts as holding data; TRUNCATE, and a table never written to, leave
+ * none.  An unlogged table's main fork is its data, as for any other.
+ * Views, foreign tables and other relations whose data is elsewhere never
+ * count as empty.
+ */
+static bool
+relation_is_empty(Relation rel)
+{
+	List	   *rels;
+	ListCell   *lc;
+	bool		empty = true;
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_MATVIEW &&
+		rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+		return false;
+
+	rels = find_all_inheritors(RelationGetRelid(rel), NoLock, NULL);
+	foreach(lc, rels)
+	{
+		Relation	r = RelationIdGetRelation(lfirst_oid(lc));
+
+		if (r == NULL)
+			continue;
+		if (r->rd_rel->relkind == RELKIND_FOREIGN_TABLE)
+			empty = false;
+		else if (RELKIND_HAS_STORAGE(r->rd_rel->relkind))
+		{
+			if (RelationGetNumberOfBlocks(r) > 0)
+				empty = false;
+			else if (OidIsValid(r->rd_rel->reltoastrelid))
+			{
+				Relation	toast = RelationIdGetRelation(r->rd_rel->reltoastrelid);
+
+				if (toast != NULL)
+				{
+					if (RelationGetNumberOfBlocks(toast) > 0)
+						empty = false;
+					RelationClose(toast);
+				}
+			}
+		}
+		RelationClose(r);
+		if (!empty)
+			break;
+	}
+	list_free(rels);
+	return empty;
+}
+
+/* ---------------------------------------------------------------------
+ * Relations this session created
+ *
+ * A relation created earlier in the same transaction is invisible to every
+ * other session, and the relation cache knows it (rd_createSubid).  One
+ * this session created in an earlier transaction is visible, but nothing
+ * outside this session has had a reason to depend on it yet: it is the
+ * session's own work in progress, as a migration's new table is, or the
+ * shadow table and log of an online rebuild (pg_repack creates, fills,
+ * indexes and drops them in one session, each in its own transaction).  A
+ * rule that refused those would refuse the recipe it recommends.
+ *
+ * So every relation this backend creates is remembered, whatever created
+ * it, until it is dropped: an object access hook sees each creation and
+ * each drop.  A creation counts once its transaction (and subtransaction)
+ * commits; one rolled back, or only prepared, is forgotten, since its OID
+ * may be used again.  A relation this session created and another session
+ * dropped stays in the set; its OID would have to come round again, in
+ * this session's lifetime, for that to matter.
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct CreatedRelation
+{
+	Oid			relid;			/* hash key */
+	SubTransactionId subid;		/* the subtransaction that created it */
+	bool		committed;
+	SubTransactionId dropped;	/* the one that dropped it, or Invalid */
+} CreatedRelation;
+
+static HTAB *created_relations = NULL;
+static object_access_hook_type prev_object_access_hook = NULL;
+
+/*
+ * End of a (sub)transaction: commit keeps creations and forgets drops;
+ * abort of subtransaction "from" (InvalidSubTransactionId: of the whole
+ * transaction) undoes its creations and drops, and its children's, whose
+ * ids are higher.
+ */
+static void
+end_created(bool commit, SubTransactionId from)
+{
+	HASH_SEQ_STATUS status;
+	CreatedRelation *entry;
+
+	if (created_relations == NULL)
+		return;
+	hash_seq_init(&status, created_relations);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (commit)
+		{
+			if (entry->dropped != InvalidSubTransactionId)
+				hash_search(created_relations, &entry->relid, HASH_REMOVE, NULL);
+			else
+				entry->committed = true;
+		}
+		else if (!entry->committed && entry->subid >= from)
+			hash_search(created_relations, &entry->relid, HASH_REMOVE, NULL);
+		else if (entry->dropped != InvalidSubTransactionId &&
+				 entry->dropped >= from)
+			entry->dropped = InvalidSubTransactionId;
+	}
+}
+
+static void
+rules_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+					int subId, void *arg)
+{
+	CreatedRelation *entry;
+
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+
+	if (classId != RelationRelationId || subId != 0)
+		return;
+	if (access == OAT_POST_CREATE)
+	{
+		if (created_relations == NULL)
+		{
+			HASHCTL		ctl;
+
+			ctl.keysize = sizeof(Oid);
+			ctl.entrysize = sizeof(CreatedRelation);
+			ctl.hcxt = TopMemoryContext;
+			created_relations = hash_create("safe_ddl created relations", 64,
+											&ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		}
+		entry = hash_search(created_relations, &objectId, HASH_ENTER, NULL);
+		entry->subid = GetCurrentSubTransactionId();
+		entry->committed = false;
+		entry->dropped = InvalidSubTransactionId;
+	}
+	else if (access == OAT_DROP && created_relations != NULL)
+	{
+		entry = hash_search(created_relations, &objectId, HASH_FIND, NULL);
+		if (entry != NULL && entry->dropped == InvalidSubTransactionId)
+			entry->dropped = GetCurrentSubTransactionId();
+	}
+}
+
+static void
+rules_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			end_created(true, InvalidSubTransactionId);
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			/* prepared: it may yet be rolled back; forget it */
+			end_created(false, InvalidSubTransactionId);
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+rules_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		end_created(false, mySubid);
+}
+
+/* Called from _PG_init. */
+void
+safe_ddl_rules_init(void)
+{
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = rules_object_access;
+	RegisterXactCallback(rules_xact_callback, NULL);
+	RegisterSubXactCallback(rules_subxact_callback, NULL);
+}
+
+/* Did this session create the relation (and not drop it since)? */
+static bool
+created_by_session(Oid relid)
+{
+	CreatedRelation *entry;
+
+	if (created_relations == NULL)
+		return false;
+	entry = hash_search(created_relations, &relid, HASH_FIND, NULL);
+	return entry != NULL && entry->dropped == InvalidSubTransactionId;
 }
 
 static char *
@@ -254,9 +494,35 @@ relation_name(Oid relid)
 	return quote_qualified_identifier(nspname, relname);
 }
 
+/* Record a relation's size for the DETAIL and explain() (once). */
+static char *
+note_size(Assessment *a, Relation rel, uint64 bytes)
+{
+	Oid			relid = RelationGetRelid(rel);
+	float4		tuples = rel->rd_rel->reltuples;
+	char	   *size = text_to_cstring(DatumGetTextPP(
+										DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes))));
+	char	   *name = relation_name(relid);
+
+	if (!list_member_oid(a->sized, relid))
+	{
+		a->sized = lappend_oid(a->sized, relid);
+		a->stmt->table_sizes =
+			lappend(a->stmt->table_sizes,
+					tuples >= 0 ?
+					psprintf("%s: %s, about %.0f rows", name, size, tuples) :
+					psprintf("%s: %s, never analyzed", name, size));
+	}
+	return psprintf("%s (%s)", name, size);
+}
+
 /*
  * Give one rule's verdict on one relation (InvalidOid: a relation that
  * does not exist, which no rule is about).
+ *
+ * Size rules compare the relation's size with large_table_size.  The
+ * others (destructive changes, renames) fire whatever the size, but not
+ * where nothing holds data: an empty table, a column of one.
  */
 static void
 consider(Assessment *a, SafeDdlRuleId rule, Oid relid, const char *danger)
@@ -275,30 +541,26 @@ consider(Assessment *a, SafeDdlRuleId rule, Oid relid, const char *danger)
 
 	what = NULL;
 	if (rel->rd_createSubid != InvalidSubTransactionId ||
-		rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
-		verdict = SAFE_DDL_VERDICT_NEW; /* no other session sees it */
+		rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ||
+		created_by_session(relid))
+		verdict = SAFE_DDL_VERDICT_NEW; /* no one else depends on it yet */
 	else if (!r->by_size)
-		verdict = SAFE_DDL_VERDICT_FIRES;
+	{
+		bool		empty = relation_is_empty(rel);
+
+		verdict = empty ? SAFE_DDL_VERDICT_EMPTY : SAFE_DDL_VERDICT_FIRES;
+		if (!a->quiet || !empty)
+			what = note_size(a, rel,
+							 (uint64) relation_blocks(rel, true) * BLCKSZ);
+	}
 	else
 	{
-		uint64		bytes = (uint64) relation_blocks(rel) * BLCKSZ;
-		float4		tuples = rel->rd_rel->reltuples;
-		char	   *size = text_to_cstring(DatumGetTextPP(
-											DirectFunctionCall1(pg_size_pretty, Int64GetDatum(bytes))));
-		char	   *name = relation_name(relid);
+		uint64		bytes = (uint64) relation_blocks(rel, a->recurse) * BLCKSZ;
 
-		if (!list_member_oid(a->sized, relid))
-		{
-			a->sized = lappend_oid(a->sized, relid);
-			stmt->table_sizes =
-				lappend(stmt->table_sizes,
-						tuples >= 0 ?
-						psprintf("%s: %s, about %.0f rows", name, size, tuples) :
-						psprintf("%s: %s, never analyzed", name, size));
-		}
 		verdict = bytes > (uint64) safe_ddl_large_table_size * 1024 ?
 			SAFE_DDL_VERDICT_FIRES : SAFE_DDL_VERDICT_SMALL;
-		what = psprintf("%s (%s)", name, size);
+		if (!a->quiet || verdict == SAFE_DDL_VERDICT_FIRES)
+			what = note_size(a, rel, bytes);
 	}
 	RelationClose(rel);
 
@@ -496,6 +758,13 @@ assess_column_type(Assessment *a, Oid relid, const char *column, ColumnDef *def)
 		a->rewrite = true;
 		consider(a, SAFE_DDL_RULE_COLUMN_TYPE, relid, NULL);
 	}
+	if (def->raw_default != NULL)
+	{
+		/* USING computes every value anew: USING NULL loses them all. */
+		consider(a, SAFE_DDL_RULE_DESTRUCTIVE, relid,
+				 psprintf("it can destroy data: USING replaces every value of column %s of %%s",
+						  quote_identifier(column)));
+	}
 	else if (recollate)
 	{
 		/* A new collation keeps the rows but rebuilds the column's indexes. */
@@ -539,11 +808,16 @@ static void
 assess_add_column(Assessment *a, Oid relid, ColumnDef *def)
 {
 	bool		rewrite = false;
+	bool		has_default = false;
+	Oid			typid = InvalidOid;
 	ListCell   *lc;
 
 	if (def->raw_default != NULL &&
 		raw_expression_is_volatile(def->raw_default, NULL))
 		rewrite = true;
+	if (def->raw_default != NULL)
+		has_default = !(IsA(def->raw_default, A_Const) &&
+						((A_Const *) def->raw_default)->isnull);
 	if (def->identity)
 		rewrite = true;
 	if (def->typeName != NULL && def->typeName->names != NIL &&
@@ -561,6 +835,9 @@ assess_add_column(Assessment *a, Oid relid, ColumnDef *def)
 		Constraint *con = lfirst_node(Constraint, lc);
 
 		if (con->contype == CONSTR_DEFAULT && con->raw_expr != NULL &&
+			!(IsA(con->raw_expr, A_Const) && ((A_Const *) con->raw_expr)->isnull))
+			has_default = true;
+		if (con->contype == CONSTR_DEFAULT && con->raw_expr != NULL &&
 			raw_expression_is_volatile(con->raw_expr, NULL))
 			rewrite = true;
 		else if (con->contype == CONSTR_IDENTITY ||
@@ -571,6 +848,54 @@ assess_add_column(Assessment *a, Oid relid, ColumnDef *def)
 			a->scan = true;
 			consider(a, SAFE_DDL_RULE_UNIQUE, relid, NULL);
 		}
+	}
+
+	/*
+	 * A constraint of the new column is checked against every row, under
+	 * the ACCESS EXCLUSIVE lock, when the rows get a value: a non-null
+	 * default.
+	 */
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst_node(Constraint, lc);
+
+		if ((con->contype == CONSTR_CHECK || con->contype == CONSTR_FOREIGN) &&
+			has_default && !con->skip_validation)
+		{
+			a->scan = true;
+			consider(a, SAFE_DDL_RULE_NOT_VALID, relid, NULL);
+		}
+		if (con->contype == CONSTR_FOREIGN)
+			take_lock(a, relation_oid(con->pktable), ShareRowExclusiveLock);
+	}
+
+	/*
+	 * A domain's constraints are checked by writing every row; its default,
+	 * when the column has none of its own, is the column's.
+	 */
+	if (def->typeName != NULL)
+	{
+		Type		type = LookupTypeName(NULL, def->typeName, NULL, true);
+
+		if (type != NULL)
+		{
+			typid = typeTypeId(type);
+			ReleaseSysCache(type);
+		}
+	}
+	if (!rewrite && OidIsValid(typid) && get_typtype(typid) == TYPTYPE_DOMAIN)
+	{
+		Node	   *typdefault = has_default ? NULL : get_typdefault(typid);
+
+		if (DomainHasConstraints(typid))
+		{
+			a->rewrite = true;
+			consider(a, SAFE_DDL_RULE_VOLATILE_DEFAULT, relid,
+					 psprintf("adding a column of domain %s, whose constraints are checked on every row, rewrites %%s under an ACCESS EXCLUSIVE lock",
+							  format_type_be(typid)));
+		}
+		else if (typdefault != NULL && contain_volatile_functions(typdefault))
+			rewrite = true;
 	}
 	if (rewrite)
 	{
@@ -619,6 +944,8 @@ assess_alter_table(Assessment *a, AlterTableStmt *stmt)
 	if (!OidIsValid(relid))
 		return;
 	take_lock(a, relid, AlterTableGetLockLevel(stmt->cmds));
+	/* Without ONLY, ALTER TABLE acts on inheritance children too. */
+	a->recurse = stmt->relation->inh;
 
 	foreach(lc, stmt->cmds)
 	{
@@ -664,6 +991,234 @@ assess_alter_table(Assessment *a, AlterTableStmt *stmt)
 }
 
 /* ---------------------------------------------------------------------
+ * What a CASCADE takes with it, and the relations of a schema
+ *
+ * Found the way DROP ... CASCADE finds it: from pg_depend, read without a
+ * lock on anything but the catalog.  Only what holds data matters here:
+ * tables, partitioned tables and materialized views dropped whole, and
+ * columns dropped from a table that stays (a column of a dropped type or
+ * domain, a generated column whose function goes).
+ * ---------------------------------------------------------------------
+ */
+
+/* More objects than this in one CASCADE: assume it destroys data. */
+#define MAX_CASCADE_OBJECTS 10000
+
+typedef struct Cascade
+{
+	List	   *seen;			/* ObjectAddress *, visited */
+	List	   *relations;		/* OIDs of relations dropped whole */
+	List	   *columns;		/* ObjectAddress *: relation and attnum */
+	bool		too_many;
+} Cascade;
+
+static bool
+data_relkind(char relkind)
+{
+	return relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW ||
+		relkind == RELKIND_PARTITIONED_TABLE;
+}
+
+static void
+cascade_from(Cascade *c, Oid classid, Oid objid, int32 objsubid)
+{
+	Relation	depRel;
+	ScanKeyData key[3];
+	int			nkeys = 2;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	ListCell   *lc;
+	ObjectAddress *addr;
+
+	foreach(lc, c->seen)
+	{
+		ObjectAddress *o = lfirst(lc);
+
+		if (o->classId == classid && o->objectId == objid &&
+			(o->objectSubId == 0 || o->objectSubId == objsubid))
+			return;
+	}
+	if (list_length(c->seen) >= MAX_CASCADE_OBJECTS)
+	{
+		c->too_many = true;
+		return;
+	}
+	addr = palloc(sizeof(ObjectAddress));
+	addr->classId = classid;
+	addr->objectId = objid;
+	addr->objectSubId = objsubid;
+	c->seen = lappend(c->seen, addr);
+
+	if (classid == RelationRelationId)
+	{
+		char		relkind = get_rel_relkind(objid);
+
+		if (objsubid == 0 && data_relkind(relkind))
+			c->relations = list_append_unique_oid(c->relations, objid);
+		else if (objsubid > 0 && data_relkind(relkind))
+		{
+			c->columns = lappend(c->columns, addr);
+			return;				/* what depends on a column holds no data */
+		}
+	}
+	else if (classid == AttrDefaultRelationId)
+	{
+		/* A generated column goes with its expression; a default does not. */
+		ObjectAddress col = GetAttrDefaultColumnAddress(objid);
+
+		if (OidIsValid(col.objectId) &&
+			get_attgenerated(col.objectId, col.objectSubId) != '\0')
+			cascade_from(c, RelationRelationId, col.objectId, col.objectSubId);
+		return;
+	}
+
+	depRel = table_open(DependRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(classid));
+	ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(objid));
+	if (objsubid != 0)
+	{
+		ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber,
+					F_INT4EQ, Int32GetDatum(objsubid));
+		nkeys = 3;
+	}
+	scan = systable_beginscan(depRel, DependReferenceIndexId, true, NULL,
+							  nkeys, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)) && !c->too_many)
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+
+		/* An extension's members do not go with the objects they use. */
+		if (dep->deptype == DEPENDENCY_EXTENSION)
+			continue;
+		cascade_from(c, dep->classid, dep->objid, dep->objsubid);
+	}
+	systable_endscan(scan);
+	table_close(depRel, AccessShareLock);
+}
+
+/*
+ * Give destructive_change's verdict on what a CASCADE takes with it.  what:
+ * the object dropped, for the reason.  A CASCADE that takes nothing holding
+ * data is "empty".
+ */
+static void
+consider_cascade(Assessment *a, Cascade *c, const char *what)
+{
+	ListCell   *lc;
+
+	if (c->too_many)
+	{
+		consider_other(a, SAFE_DDL_RULE_DESTRUCTIVE,
+					   psprintf("%s and more than %d objects that depend on it",
+								what, MAX_CASCADE_OBJECTS));
+		return;
+	}
+	a->quiet = true;
+	foreach(lc, c->relations)
+		consider(a, SAFE_DDL_RULE_DESTRUCTIVE, lfirst_oid(lc),
+				 psprintf("it destroys data: %s, and with it %%s and its rows",
+						  what));
+	foreach(lc, c->columns)
+	{
+		ObjectAddress *col = lfirst(lc);
+
+		if (list_member_oid(c->relations, col->objectId))
+			continue;
+		consider(a, SAFE_DDL_RULE_DESTRUCTIVE, col->objectId,
+				 psprintf("it destroys data: %s, and with it column %s of %%s",
+						  what,
+						  quote_identifier(get_attname(col->objectId,
+													   col->objectSubId,
+													   false))));
+	}
+	a->quiet = false;
+	if (a->stmt->verdicts[SAFE_DDL_RULE_DESTRUCTIVE] == SAFE_DDL_VERDICT_NOT_APPLICABLE)
+		a->stmt->verdicts[SAFE_DDL_RULE_DESTRUCTIVE] = SAFE_DDL_VERDICT_EMPTY;
+}
+
+/* Has the table an index CLUSTER without a table would use? */
+static bool
+has_clustered_index(Oid relid)
+{
+	Relation	rel = RelationIdGetRelation(relid);
+	List	   *indexes;
+	ListCell   *lc;
+	bool		found = false;
+
+	if (rel == NULL)
+		return false;
+	indexes = RelationGetIndexList(rel);
+	RelationClose(rel);
+	foreach(lc, indexes)
+	{
+		HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+
+		if (HeapTupleIsValid(tup))
+		{
+			found = ((Form_pg_index) GETSTRUCT(tup))->indisclustered;
+			ReleaseSysCache(tup);
+		}
+		if (found)
+			break;
+	}
+	return found;
+}
+
+/*
+ * The tables and materialized views a statement on many relations
+ * processes: of one schema (InvalidOid: of the whole database), in one
+ * tablespace (InvalidOid: any), owned by one of owners (NIL: anyone), with
+ * a clustered index.  Read from pg_class without a lock, as everything
+ * here.
+ */
+static List *
+data_relations(Oid nspid, Oid tablespace, List *owners, bool clustered_only)
+{
+	Relation	classRel = table_open(RelationRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(classRel, 0, NULL);
+	HeapTuple	tup;
+	List	   *result = NIL;
+
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+		if (!data_relkind(form->relkind) ||
+			form->relpersistence == RELPERSISTENCE_TEMP)
+			continue;
+		if (OidIsValid(nspid) && form->relnamespace != nspid)
+			continue;
+		if (OidIsValid(tablespace) &&
+			(OidIsValid(form->reltablespace) ? form->reltablespace : MyDatabaseTableSpace)
+			!= tablespace)
+			continue;
+		if (owners != NIL && !list_member_oid(owners, form->relowner))
+			continue;
+		if (clustered_only && !has_clustered_index(form->oid))
+			continue;
+		result = lappend_oid(result, form->oid);
+	}
+	table_endscan(scan);
+	table_close(classRel, AccessShareLock);
+	return result;
+}
+
+/* Give a rule's verdict on each relation, naming only those that fire. */
+static void
+consider_each(Assessment *a, SafeDdlRuleId rule, List *relids,
+			  const char *danger)
+{
+	ListCell   *lc;
+
+	a->quiet = true;
+	foreach(lc, relids)
+		consider(a, rule, lfirst_oid(lc), danger);
+	a->quiet = false;
+}
+
+/* ---------------------------------------------------------------------
  * The other statements
  * ---------------------------------------------------------------------
  */
@@ -706,14 +1261,25 @@ assess_reindex(Assessment *a, ReindexStmt *stmt)
 			relid = relation_oid(stmt->relation);
 			break;
 		default:
-			/* SCHEMA, DATABASE, SYSTEM: every table of them. */
-			a->lockmode = concurrently ? ShareUpdateExclusiveLock : AccessExclusiveLock;
-			if (!concurrently)
-				consider_other(a, SAFE_DDL_RULE_INDEX,
-							   psprintf("every table of %s %s",
-										stmt->kind == REINDEX_OBJECT_SCHEMA ? "schema" : "database",
-										stmt->name ? quote_identifier(stmt->name) : "this database"));
-			return;
+			{
+				/* SCHEMA, DATABASE, SYSTEM: each table they rebuild. */
+				Oid			nspid = InvalidOid;
+
+				if (stmt->kind == REINDEX_OBJECT_SCHEMA)
+				{
+					nspid = get_namespace_oid(stmt->name, true);
+					if (!OidIsValid(nspid))
+						return;
+				}
+				else if (stmt->kind == REINDEX_OBJECT_SYSTEM)
+					nspid = PG_CATALOG_NAMESPACE;
+				a->lockmode = concurrently ? ShareUpdateExclusiveLock : AccessExclusiveLock;
+				if (!concurrently)
+					consider_each(a, SAFE_DDL_RULE_INDEX,
+								  data_relations(nspid, InvalidOid, NIL, false),
+								  "REINDEX without CONCURRENTLY blocks writes to %s, and reads that use the index, until it ends");
+				return;
+			}
 	}
 	/* The indexes rebuilt are locked ACCESS EXCLUSIVE, the table SHARE. */
 	take_lock(a, relid, concurrently ? ShareUpdateExclusiveLock : AccessExclusiveLock);
@@ -744,19 +1310,121 @@ assess_drop(Assessment *a, DropStmt *stmt)
 				if (stmt->removeType == OBJECT_TABLE)
 					consider(a, SAFE_DDL_RULE_DESTRUCTIVE, relid,
 							 "it destroys data: table %s and its rows");
+				else if (stmt->removeType == OBJECT_MATVIEW)
+					consider(a, SAFE_DDL_RULE_DESTRUCTIVE, relid,
+							 "it destroys data: materialized view %s and its rows");
+				if (OidIsValid(relid) && stmt->behavior == DROP_CASCADE)
+				{
+					Cascade		c = {0};
+
+					cascade_from(&c, RelationRelationId, relid, 0);
+					c.relations = list_delete_oid(c.relations, relid);
+					consider_cascade(a, &c, psprintf("%s", relation_name(relid)));
+				}
 			}
 			break;
 		case OBJECT_SCHEMA:
 			if (stmt->behavior == DROP_CASCADE)
 				foreach(lc, stmt->objects)
-					if (OidIsValid(get_namespace_oid(strVal(lfirst(lc)), true)))
-						consider_other(a, SAFE_DDL_RULE_DESTRUCTIVE,
-									   psprintf("schema %s and everything in it",
-												quote_identifier(strVal(lfirst(lc)))));
+				{
+					Oid			nspid = get_namespace_oid(strVal(lfirst(lc)), true);
+					Cascade		c = {0};
+
+					if (!OidIsValid(nspid))
+						continue;
+					cascade_from(&c, NamespaceRelationId, nspid, 0);
+					consider_cascade(a, &c,
+									 psprintf("schema %s and everything in it",
+											  quote_identifier(strVal(lfirst(lc)))));
+				}
+			break;
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+			/* Without CASCADE, a type or function something uses stays. */
+			if (stmt->behavior != DROP_CASCADE)
+				break;
+			foreach(lc, stmt->objects)
+			{
+				Cascade		c = {0};
+				Oid			classid;
+				Oid			objid;
+
+				if (stmt->removeType == OBJECT_TYPE ||
+					stmt->removeType == OBJECT_DOMAIN)
+				{
+					classid = TypeRelationId;
+					objid = LookupTypeNameOid(NULL, lfirst_node(TypeName, lc), true);
+				}
+				else
+				{
+					classid = ProcedureRelationId;
+					objid = LookupFuncWithArgs(stmt->removeType,
+											   lfirst_node(ObjectWithArgs, lc),
+											   true);
+				}
+				if (!OidIsValid(objid))
+					continue;
+				cascade_from(&c, classid, objid, 0);
+				consider_cascade(a, &c,
+								 psprintf("%s %s", classid == TypeRelationId ?
+										  "type" : "function",
+										  getObjectIdentity(&(ObjectAddress)
+															{classid, objid, 0}, true)));
+			}
 			break;
 		default:
 			break;
 	}
+}
+
+/*
+ * DROP OWNED drops, in this database, what the roles own, with everything
+ * that depends on it (pg_shdepend, then pg_depend).
+ */
+static void
+assess_drop_owned(Assessment *a, DropOwnedStmt *stmt)
+{
+	Cascade		c = {0};
+	ListCell   *lc;
+	StringInfoData roles;
+	Relation	shdep = table_open(SharedDependRelationId, AccessShareLock);
+
+	initStringInfo(&roles);
+	foreach(lc, stmt->roles)
+	{
+		RoleSpec   *spec = lfirst_node(RoleSpec, lc);
+		Oid			roleid = get_rolespec_oid(spec, true);
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		if (!OidIsValid(roleid))
+			continue;
+		appendStringInfo(&roles, "%s%s", roles.len > 0 ? ", " : "",
+						 quote_identifier(GetUserNameFromId(roleid, false)));
+		ScanKeyInit(&key[0], Anum_pg_shdepend_refclassid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(AuthIdRelationId));
+		ScanKeyInit(&key[1], Anum_pg_shdepend_refobjid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(roleid));
+		scan = systable_beginscan(shdep, SharedDependReferenceIndexId, true,
+								  NULL, 2, key);
+		while (HeapTupleIsValid(tup = systable_getnext(scan)) && !c.too_many)
+		{
+			Form_pg_shdepend dep = (Form_pg_shdepend) GETSTRUCT(tup);
+
+			if (dep->deptype == SHARED_DEPENDENCY_OWNER &&
+				dep->dbid == MyDatabaseId)
+				cascade_from(&c, dep->classid, dep->objid, 0);
+		}
+		systable_endscan(scan);
+	}
+	table_close(shdep, AccessShareLock);
+	if (roles.len > 0)
+		consider_cascade(a, &c, psprintf("what %s own%s", roles.data,
+										 list_length(stmt->roles) > 1 ? "" : "s"));
 }
 
 static void
@@ -766,6 +1434,21 @@ assess_rename(Assessment *a, RenameStmt *stmt)
 		stmt->relationType : stmt->renameType;
 	Oid			relid;
 
+	if (stmt->renameType == OBJECT_SCHEMA)
+	{
+		/* Every name in it changes: it matters if any of them holds data. */
+		Oid			nspid = get_namespace_oid(stmt->subname, true);
+
+		if (!OidIsValid(nspid))
+			return;
+		consider_each(a, SAFE_DDL_RULE_RENAME,
+					  data_relations(nspid, InvalidOid, NIL, false),
+					  psprintf("renaming schema %s renames %%s, and breaks running application code that uses the old names",
+							   quote_identifier(stmt->subname)));
+		if (a->stmt->verdicts[SAFE_DDL_RULE_RENAME] == SAFE_DDL_VERDICT_NOT_APPLICABLE)
+			a->stmt->verdicts[SAFE_DDL_RULE_RENAME] = SAFE_DDL_VERDICT_EMPTY;
+		return;
+	}
 	switch (stmt->renameType)
 	{
 		case OBJECT_TABLE:
@@ -802,7 +1485,8 @@ assess_vacuum(Assessment *a, VacuumStmt *stmt)
 	if (stmt->rels == NIL)
 	{
 		a->lockmode = AccessExclusiveLock;
-		consider_other(a, SAFE_DDL_RULE_TABLE_REWRITE, "every table of this database");
+		consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE,
+					  data_relations(InvalidOid, InvalidOid, NIL, false), NULL);
 		return;
 	}
 	foreach(lc, stmt->rels)
@@ -851,8 +1535,9 @@ assess(Assessment *a, Node *parsetree)
 				if (stmt->relation == NULL)
 				{
 					a->lockmode = AccessExclusiveLock;
-					consider_other(a, SAFE_DDL_RULE_TABLE_REWRITE,
-								   "every clustered table of this database");
+					consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE,
+								  data_relations(InvalidOid, InvalidOid, NIL, true),
+								  NULL);
 					break;
 				}
 				relid = relation_oid(stmt->relation);
@@ -877,14 +1562,66 @@ assess(Assessment *a, Node *parsetree)
 				break;
 			}
 		case T_TruncateStmt:
-			foreach(lc, ((TruncateStmt *) parsetree)->relations)
 			{
-				relid = relation_oid(lfirst_node(RangeVar, lc));
-				take_lock(a, relid, AccessExclusiveLock);
-				consider(a, SAFE_DDL_RULE_DESTRUCTIVE, relid,
-						 "it destroys data: every row of %s");
+				TruncateStmt *stmt = (TruncateStmt *) parsetree;
+				List	   *relids = NIL;
+
+				foreach(lc, stmt->relations)
+				{
+					relid = relation_oid(lfirst_node(RangeVar, lc));
+					a->recurse = lfirst_node(RangeVar, lc)->inh;
+					take_lock(a, relid, AccessExclusiveLock);
+					consider(a, SAFE_DDL_RULE_DESTRUCTIVE, relid,
+							 "it destroys data: every row of %s");
+					if (OidIsValid(relid))
+						relids = lappend_oid(relids, relid);
+				}
+
+				/*
+				 * CASCADE also empties the tables whose foreign keys reference
+				 * them, and theirs in turn: the same closure TRUNCATE takes.
+				 */
+				if (stmt->behavior == DROP_CASCADE)
+				{
+					List	   *all = list_copy(relids);
+					List	   *more = relids;
+
+					while (more != NIL)
+					{
+						List	   *next = NIL;
+
+						foreach(lc, heap_truncate_find_FKs(more))
+							if (!list_member_oid(all, lfirst_oid(lc)))
+							{
+								next = lappend_oid(next, lfirst_oid(lc));
+								all = lappend_oid(all, lfirst_oid(lc));
+							}
+						more = next;
+						consider_each(a, SAFE_DDL_RULE_DESTRUCTIVE, next,
+									  "it destroys data: every row of %s, by CASCADE");
+					}
+				}
+				break;
 			}
+		case T_DropOwnedStmt:
+			assess_drop_owned(a, (DropOwnedStmt *) parsetree);
 			break;
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
+
+				if (stmt->objectType != OBJECT_TABLE &&
+					stmt->objectType != OBJECT_VIEW &&
+					stmt->objectType != OBJECT_MATVIEW &&
+					stmt->objectType != OBJECT_FOREIGN_TABLE)
+					break;
+				relid = relation_oid(stmt->relation);
+				take_lock(a, relid, AccessExclusiveLock);
+				consider(a, SAFE_DDL_RULE_RENAME, relid,
+						 psprintf("moving %%s to schema %s breaks running application code that uses the old name",
+								  quote_identifier(stmt->newschema)));
+				break;
+			}
 		case T_DropStmt:
 			assess_drop(a, (DropStmt *) parsetree);
 			break;
@@ -916,12 +1653,40 @@ assess(Assessment *a, Node *parsetree)
 			{
 				AlterTableMoveAllStmt *stmt = (AlterTableMoveAllStmt *) parsetree;
 
+				Oid			tablespace = get_tablespace_oid(stmt->orig_tablespacename, true);
+				List	   *owners = NIL;
+				List	   *relids = NIL;
+
 				/* Every relation of the tablespace is copied, locked. */
 				a->rewrite = true;
 				a->lockmode = AccessExclusiveLock;
-				consider_other(a, SAFE_DDL_RULE_TABLE_REWRITE,
-							   psprintf("every relation in tablespace %s",
-										quote_identifier(stmt->orig_tablespacename)));
+				foreach(lc, stmt->roles)
+					owners = lappend_oid(owners,
+										 get_rolespec_oid(lfirst(lc), true));
+				if (stmt->objtype == OBJECT_INDEX)
+				{
+					/* indexes are sized by no rule: every one is moved */
+					consider_other(a, SAFE_DDL_RULE_TABLE_REWRITE,
+								   psprintf("every index in tablespace %s",
+											quote_identifier(stmt->orig_tablespacename)));
+					break;
+				}
+				if (!OidIsValid(tablespace))
+					break;
+				/* The system catalogs are not moved. */
+				foreach(lc, data_relations(InvalidOid, tablespace, owners, false))
+				{
+					Oid			relid = lfirst_oid(lc);
+					char		relkind = get_rel_relkind(relid);
+
+					if (IsCatalogNamespace(get_rel_namespace(relid)) ||
+						IsToastNamespace(get_rel_namespace(relid)) ||
+						relkind == RELKIND_PARTITIONED_TABLE ||
+						(stmt->objtype == OBJECT_MATVIEW) != (relkind == RELKIND_MATVIEW))
+						continue;
+					relids = lappend_oid(relids, relid);
+				}
+				consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE, relids, NULL);
 				break;
 			}
 		case T_CreateTrigStmt:
@@ -972,7 +1737,8 @@ void
 safe_ddl_assess(SafeDdlStatement *stmt, Node *parsetree,
 				bool allow_destructive)
 {
-	Assessment	a = {stmt, NoLock, false, false, NIL, allow_destructive};
+	Assessment	a = {stmt, NoLock, false, false, NIL, allow_destructive,
+	false, false};
 	int			rule;
 
 	assess(&a, parsetree);
@@ -983,6 +1749,14 @@ safe_ddl_assess(SafeDdlStatement *stmt, Node *parsetree,
 
 	for (rule = 0; rule < SAFE_DDL_NUM_RULES; rule++)
 	{
+		/*
+		 * A destructive change or rename let through because nothing held
+		 * data is not a rule firing, but the row keeps the judgement, as it
+		 * keeps an acknowledgement.
+		 */
+		if (stmt->verdicts[rule] == SAFE_DDL_VERDICT_EMPTY)
+			stmt->rules = lappend(stmt->rules,
+								  psprintf("%s (empty)", rules[rule].name));
 		if (stmt->verdicts[rule] != SAFE_DDL_VERDICT_FIRES)
 			continue;
 		if (disabled_rules & (1 << rule))

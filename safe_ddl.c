@@ -201,6 +201,7 @@ _PG_init(void)
 	safe_ddl_audit_init();
 	safe_ddl_guard_init();
 	safe_ddl_attempts_init();
+	safe_ddl_rules_init();
 
 	/*
 	 * The queue and its writer need shared memory: only when preloaded.

@@ -81,8 +81,9 @@ typedef enum SafeDdlRuleId
 typedef enum SafeDdlVerdict
 {
 	SAFE_DDL_VERDICT_NOT_APPLICABLE = 0,
-	SAFE_DDL_VERDICT_NEW,		/* its table was created in this transaction */
+	SAFE_DDL_VERDICT_NEW,		/* its table was created by this session */
 	SAFE_DDL_VERDICT_SMALL,		/* its table is not above large_table_size */
+	SAFE_DDL_VERDICT_EMPTY,		/* nothing it concerns holds data */
 	SAFE_DDL_VERDICT_FIRES,		/* it refuses (enforce) or warns (warn) */
 	SAFE_DDL_VERDICT_DISABLED,	/* it would fire: safe_ddl.disabled_rules */
 	SAFE_DDL_VERDICT_ACKNOWLEDGED	/* it fired: safe_ddl.allow_destructive */
@@ -158,6 +159,7 @@ extern char *safe_ddl_statement_text(const char *queryString, int location,
 									 int len);
 
 /* rules.c */
+extern void safe_ddl_rules_init(void);
 extern const char *safe_ddl_rule_name(int rule);
 extern const char *safe_ddl_rule_recipe(int rule);
 extern bool safe_ddl_check_disabled_rules(char **newval, void **extra,

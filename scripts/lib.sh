@@ -19,7 +19,8 @@ export PATH="$PGBIN:$PATH"
 
 SDDL_PACKAGES="postgresql-server-dev-$PG_VERSION postgresql-$PG_VERSION-pgtap
   libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
-  postgresql-$PG_VERSION-pgaudit"
+  postgresql-$PG_VERSION-pgaudit postgresql-$PG_VERSION-repack
+  ruby-activerecord ruby-pg sqitch libdbd-pg-perl"
 
 sddl_say() { printf '\n== %s\n' "$*"; }
 

@@ -21,6 +21,9 @@ INSERT INTO tiny VALUES (1, 1, 'one', 'w', 'c');
 CREATE MATERIALIZED VIEW big_mv AS SELECT id, v FROM big;
 CREATE UNIQUE INDEX ON big_mv (id);
 ANALYZE big, tiny, big_mv;
+-- Relations a session created are new for it: assess them from another.
+\c
+SET lock_timeout = '5s';
 
 -- big is a few hundred kB, tiny one page: a 64kB threshold tells them apart.
 SHOW safe_ddl.large_table_size;

@@ -6,7 +6,11 @@ SET lock_timeout = '5s';
 CREATE TABLE ex_big (id int, n int, v text);
 INSERT INTO ex_big SELECT i, i, 'row ' || i FROM generate_series(1, 5000) i;
 CREATE TABLE ex_tiny (id int, n int, v text);
+INSERT INTO ex_tiny VALUES (1, 1, 'one');
 ANALYZE ex_big, ex_tiny;
+-- Relations a session created are new for it: assess them from another.
+\c
+SET lock_timeout = '5s';
 SET safe_ddl.large_table_size = '64kB';
 RESET lock_timeout;
 SELECT audit_mark();
