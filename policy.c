@@ -140,13 +140,77 @@ append_set_command(StringInfo buf, const char *name, int ms, int bound)
 }
 
 /*
+ * The SET statements that make the required timeouts count: "SET
+ * lock_timeout = '5s'" (for "any", the one that bounds the lock wait);
+ * for "both", each that does not count yet.
+ */
+static int
+append_timeout_commands(StringInfo buf, SafeDdlStatement *stmt)
+{
+	SafeDdlRequire require = (SafeDdlRequire) safe_ddl_require_timeout;
+	bool		lock = require != SAFE_DDL_REQUIRE_STATEMENT;
+	bool		statement = require == SAFE_DDL_REQUIRE_STATEMENT;
+
+	if (require == SAFE_DDL_REQUIRE_BOTH)
+	{
+		lock = !timeout_counts(stmt->lock_timeout_ms, safe_ddl_max_lock_timeout);
+		statement = !timeout_counts(stmt->statement_timeout_ms,
+									safe_ddl_max_statement_timeout);
+	}
+	if (lock)
+		append_set_command(buf, "lock_timeout", SUGGESTED_LOCK_TIMEOUT_MS,
+						   safe_ddl_max_lock_timeout);
+	if (lock && statement)
+		appendStringInfoString(buf, " and ");
+	if (statement)
+		append_set_command(buf, "statement_timeout",
+						   SUGGESTED_STATEMENT_TIMEOUT_MS,
+						   safe_ddl_max_statement_timeout);
+	return (lock ? 1 : 0) + (statement ? 1 : 0);
+}
+
+/*
+ * What to do about a refusal, in a few words: many clients (node-postgres,
+ * most ORMs' logs, CI summaries) show only the primary message, so it must
+ * say it.  The HINT has the full recipe.
+ */
+static char *
+refusal_action(SafeDdlStatement *stmt)
+{
+	StringInfoData buf;
+	const char *last = NULL;
+	int			rule;
+
+	initStringInfo(&buf);
+	if (timeout_violation(stmt) != NULL)
+	{
+		appendStringInfoString(&buf, "run ");
+		append_timeout_commands(&buf, stmt);
+		appendStringInfoString(&buf, " first");
+	}
+	for (rule = 0; rule < SAFE_DDL_NUM_RULES; rule++)
+	{
+		const char *action = safe_ddl_rule_action(rule);
+
+		if (stmt->verdicts[rule] != SAFE_DDL_VERDICT_FIRES ||
+			(last != NULL && strcmp(action, last) == 0))
+			continue;
+		appendStringInfo(&buf, "%s%s", buf.len > 0 ? "; " : "", action);
+		last = action;
+	}
+	return buf.data;
+}
+
+/*
  * The message of a refusal: what the error says and the audit row keeps.
+ * One line: the command, why, and what to do.
  */
 char *
 safe_ddl_refusal_message(SafeDdlStatement *stmt)
 {
-	return psprintf("safe_ddl refused %s: %s",
-					stmt->command_tag, stmt->policy_violation);
+	return psprintf("safe_ddl refused %s: %s; %s",
+					stmt->command_tag, stmt->policy_violation,
+					refusal_action(stmt));
 }
 
 /*
@@ -157,32 +221,20 @@ char *
 safe_ddl_policy_hint(SafeDdlStatement *stmt)
 {
 	StringInfoData hint;
-	SafeDdlRequire require = (SafeDdlRequire) safe_ddl_require_timeout;
 	int			rule;
 
 	initStringInfo(&hint);
 	if (timeout_violation(stmt) != NULL)
 	{
+		int			n;
+
 		appendStringInfoString(&hint, "Run ");
-		if (require == SAFE_DDL_REQUIRE_STATEMENT)
-			append_set_command(&hint, "statement_timeout",
-							   SUGGESTED_STATEMENT_TIMEOUT_MS,
-							   safe_ddl_max_statement_timeout);
-		else
-			append_set_command(&hint, "lock_timeout", SUGGESTED_LOCK_TIMEOUT_MS,
-							   safe_ddl_max_lock_timeout);
-		if (require == SAFE_DDL_REQUIRE_BOTH)
-		{
-			appendStringInfoString(&hint, " and ");
-			append_set_command(&hint, "statement_timeout",
-							   SUGGESTED_STATEMENT_TIMEOUT_MS,
-							   safe_ddl_max_statement_timeout);
-		}
+		n = append_timeout_commands(&hint, stmt);
 		if (IsTransactionBlock())
 			appendStringInfoString(&hint, " in this transaction before the statement.");
 		else
 			appendStringInfo(&hint, " before the statement, or set %s for the migration role with ALTER ROLE ... SET.",
-							 require == SAFE_DDL_REQUIRE_BOTH ? "them" : "it");
+							 n > 1 ? "them" : "it");
 	}
 	for (rule = 0; rule < SAFE_DDL_NUM_RULES; rule++)
 		if (stmt->verdicts[rule] == SAFE_DDL_VERDICT_FIRES)
@@ -233,8 +285,9 @@ safe_ddl_report_violation(SafeDdlStatement *stmt, int elevel)
 			(errcode(ERRCODE_SAFE_DDL_REFUSED),
 			 elevel >= ERROR ?
 			 errmsg("%s", safe_ddl_refusal_message(stmt)) :
-			 errmsg("safe_ddl would refuse %s: %s",
-					stmt->command_tag, stmt->policy_violation),
+			 errmsg("safe_ddl would refuse %s: %s; %s",
+					stmt->command_tag, stmt->policy_violation,
+					refusal_action(stmt)),
 			 errdetail("In effect: lock_timeout = %d ms, statement_timeout = %d ms, "
 					   "safe_ddl.require_timeout = %s, "
 					   "safe_ddl.max_lock_timeout = %d ms, "

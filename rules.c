@@ -77,63 +77,116 @@
 
 #include "safe_ddl.h"
 
-/* One rule: its name, what it warns about, and the safe recipe. */
+/*
+ * One rule: its name, what it warns about, what to do instead in a few
+ * words (the end of the refusal's one-line message, which is all that many
+ * clients show), and the safe recipe in full (the HINT).
+ */
 typedef struct SafeDdlRule
 {
 	const char *name;
 	bool		by_size;		/* fires only above large_table_size */
 	bool		acknowledgeable;	/* allowed by safe_ddl.allow_destructive */
 	const char *danger;			/* printf format, %s: the relation */
+	const char *action;
 	const char *recipe;
 } SafeDdlRule;
 
-/* In the order of SafeDdlRuleId (safe_ddl.h) and of the README. */
-static const SafeDdlRule rules[SAFE_DDL_NUM_RULES] = {
-	{"index_without_concurrently", true, false,
-		"building an index without CONCURRENTLY blocks writes to %s until the build ends",
-		"Use CREATE INDEX CONCURRENTLY (or REINDEX ... CONCURRENTLY), outside a "
-	"transaction block. On a partitioned table, create the index ON ONLY the "
-	"parent, build each partition's index CONCURRENTLY, then ALTER INDEX ... "
-	"ATTACH PARTITION each one."},
-	{"constraint_without_not_valid", true, false,
-		"adding the constraint validates every row of %s while it holds its lock",
-		"Add the constraint with NOT VALID (a short lock, no scan), then run "
-	"ALTER TABLE ... VALIDATE CONSTRAINT in its own transaction: it scans "
-	"under a lock that lets reads and writes go on."},
-	{"set_not_null_without_check", true, false,
-		"SET NOT NULL scans %s under an ACCESS EXCLUSIVE lock: no validated CHECK (column IS NOT NULL) proves it",
-		"Add CHECK (column IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT it "
-	"in its own transaction, then SET NOT NULL (PostgreSQL 12 and later skip "
-	"the scan when a validated CHECK proves it), then drop the CHECK."},
-	{"unique_without_using_index", true, false,
-		"adding a PRIMARY KEY or UNIQUE constraint builds its index on %s under an ACCESS EXCLUSIVE lock",
-		"Build the index first with CREATE UNIQUE INDEX CONCURRENTLY, then ADD "
-	"CONSTRAINT ... PRIMARY KEY USING INDEX (or UNIQUE USING INDEX) it."},
-	{"column_type_rewrite", true, false,
-		"the type change rewrites %s and its indexes under an ACCESS EXCLUSIVE lock",
-		"Add a new column of the new type, backfill it in batches, move the "
-	"application to it, then drop the old one; or change to a "
-	"binary-compatible type (varchar(n) to text or to a longer varchar)."},
-	{"volatile_default_rewrite", true, false,
-		"adding a column with a volatile default rewrites %s under an ACCESS EXCLUSIVE lock",
-		"Add the column with no default (or a constant one: instant since "
-	"PostgreSQL 11), then ALTER COLUMN ... SET DEFAULT for new rows, and "
-	"backfill the existing rows in batches."},
-	{"table_rewrite", true, false,
-		"the statement rewrites %s under an ACCESS EXCLUSIVE lock",
-		"Use REFRESH MATERIALIZED VIEW CONCURRENTLY (it needs a unique index). "
-	"Instead of VACUUM FULL or CLUSTER, let plain VACUUM make space reusable, "
-	"or rebuild the table online with a tool such as pg_repack."},
-	{"destructive_change", false, true,
-		"it destroys data: %s",
-		"If you mean it, run SET safe_ddl.allow_destructive = on (SET LOCAL "
-	"inside a transaction) first; the audit log records the acknowledgement."},
-	{"rename", false, true,
-		"renaming %s breaks running application code that uses the old name",
-		"Deploy application code that works with both names first (a view can "
-	"carry the old name meanwhile); then acknowledge with SET "
-	"safe_ddl.allow_destructive = on."},
+/* Indexed by SafeDdlRuleId; in the order of the README. */
+static const SafeDdlRule rules[] = {
+	[SAFE_DDL_RULE_INDEX] = {
+		.name = "index_without_concurrently",
+		.by_size = true,
+		.acknowledgeable = false,
+		.danger = "building an index without CONCURRENTLY blocks writes to %s until the build ends",
+		.action = "use CREATE INDEX CONCURRENTLY (REINDEX ... CONCURRENTLY) instead",
+		.recipe = "Use CREATE INDEX CONCURRENTLY (or REINDEX ... CONCURRENTLY), outside a "
+			   "transaction block. On a partitioned table, create the index ON ONLY the "
+			   "parent, build each partition's index CONCURRENTLY, then ALTER INDEX ... "
+			   "ATTACH PARTITION each one."
+	},
+	[SAFE_DDL_RULE_NOT_VALID] = {
+		.name = "constraint_without_not_valid",
+		.by_size = true,
+		.acknowledgeable = false,
+		.danger = "adding the constraint validates every row of %s while it holds its lock",
+		.action = "add it NOT VALID, then VALIDATE CONSTRAINT in its own transaction",
+		.recipe = "Add the constraint with NOT VALID (a short lock, no scan), then run "
+			   "ALTER TABLE ... VALIDATE CONSTRAINT in its own transaction: it scans "
+			   "under a lock that lets reads and writes go on."
+	},
+	[SAFE_DDL_RULE_SET_NOT_NULL] = {
+		.name = "set_not_null_without_check",
+		.by_size = true,
+		.acknowledgeable = false,
+		.danger = "SET NOT NULL scans %s under an ACCESS EXCLUSIVE lock: no validated CHECK (column IS NOT NULL) proves it",
+		.action = "first add and validate CHECK (column IS NOT NULL) NOT VALID",
+		.recipe = "Add CHECK (column IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT it "
+			   "in its own transaction, then SET NOT NULL (PostgreSQL 12 and later skip "
+			   "the scan when a validated CHECK proves it), then drop the CHECK."
+	},
+	[SAFE_DDL_RULE_UNIQUE] = {
+		.name = "unique_without_using_index",
+		.by_size = true,
+		.acknowledgeable = false,
+		.danger = "adding a PRIMARY KEY or UNIQUE constraint builds its index on %s under an ACCESS EXCLUSIVE lock",
+		.action = "build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX",
+		.recipe = "Build the index first with CREATE UNIQUE INDEX CONCURRENTLY, then ADD "
+			   "CONSTRAINT ... PRIMARY KEY USING INDEX (or UNIQUE USING INDEX) it."
+	},
+	[SAFE_DDL_RULE_COLUMN_TYPE] = {
+		.name = "column_type_rewrite",
+		.by_size = true,
+		.acknowledgeable = false,
+		.danger = "the type change rewrites %s and its indexes under an ACCESS EXCLUSIVE lock",
+		.action = "add a column of the new type and backfill it instead",
+		.recipe = "Add a new column of the new type, backfill it in batches, move the "
+			   "application to it, then drop the old one; or change to a "
+			   "binary-compatible type (varchar(n) to text or to a longer varchar)."
+	},
+	[SAFE_DDL_RULE_VOLATILE_DEFAULT] = {
+		.name = "volatile_default_rewrite",
+		.by_size = true,
+		.acknowledgeable = false,
+		.danger = "adding a column with a volatile default rewrites %s under an ACCESS EXCLUSIVE lock",
+		.action = "add the column without the default, then SET DEFAULT and backfill",
+		.recipe = "Add the column with no default (or a constant one: instant since "
+			   "PostgreSQL 11), then ALTER COLUMN ... SET DEFAULT for new rows, and "
+			   "backfill the existing rows in batches."
+	},
+	[SAFE_DDL_RULE_TABLE_REWRITE] = {
+		.name = "table_rewrite",
+		.by_size = true,
+		.acknowledgeable = false,
+		.danger = "the statement rewrites %s under an ACCESS EXCLUSIVE lock",
+		.action = "rebuild it online (pg_repack) or use REFRESH ... CONCURRENTLY instead",
+		.recipe = "Use REFRESH MATERIALIZED VIEW CONCURRENTLY (it needs a unique index). "
+			   "Instead of VACUUM FULL or CLUSTER, let plain VACUUM make space reusable, "
+			   "or rebuild the table online with a tool such as pg_repack."
+	},
+	[SAFE_DDL_RULE_DESTRUCTIVE] = {
+		.name = "destructive_change",
+		.by_size = false,
+		.acknowledgeable = true,
+		.danger = "it destroys data: %s",
+		.action = "to proceed, SET safe_ddl.allow_destructive = on",
+		.recipe = "If you mean it, run SET safe_ddl.allow_destructive = on (SET LOCAL "
+			   "inside a transaction) first; the audit log records the acknowledgement."
+	},
+	[SAFE_DDL_RULE_RENAME] = {
+		.name = "rename",
+		.by_size = false,
+		.acknowledgeable = true,
+		.danger = "renaming %s breaks running application code that uses the old name",
+		.action = "to proceed, SET safe_ddl.allow_destructive = on",
+		.recipe = "Deploy application code that works with both names first (a view can "
+			   "carry the old name meanwhile); then acknowledge with SET "
+			   "safe_ddl.allow_destructive = on."
+	},
 };
+
+StaticAssertDecl(lengthof(rules) == SAFE_DDL_NUM_RULES,
+				 "rules[] must have one entry per SafeDdlRuleId");
 
 /* Bit (1 << rule) for each rule named in safe_ddl.disabled_rules. */
 static int	disabled_rules = 0;
@@ -155,6 +208,12 @@ const char *
 safe_ddl_rule_name(int rule)
 {
 	return rules[rule].name;
+}
+
+const char *
+safe_ddl_rule_action(int rule)
+{
+	return rules[rule].action;
 }
 
 const char *

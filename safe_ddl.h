@@ -161,6 +161,7 @@ extern char *safe_ddl_statement_text(const char *queryString, int location,
 /* rules.c */
 extern void safe_ddl_rules_init(void);
 extern const char *safe_ddl_rule_name(int rule);
+extern const char *safe_ddl_rule_action(int rule);
 extern const char *safe_ddl_rule_recipe(int rule);
 extern bool safe_ddl_check_disabled_rules(char **newval, void **extra,
 										  GucSource source);

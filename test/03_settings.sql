@@ -167,7 +167,7 @@ SELECT throws_ok($$SET safe_ddl.moed = off$$, '42602',
 
 SET LOCAL lock_timeout = 0;
 SELECT throws_ok($$ALTER TABLE sddl_tap_accounts ADD COLUMN email text$$, 'SD001',
-    'safe_ddl refused ALTER TABLE: neither timeout guards it: lock_timeout is not set, and statement_timeout is not set',
+    'safe_ddl refused ALTER TABLE: neither timeout guards it: lock_timeout is not set, and statement_timeout is not set; run SET LOCAL lock_timeout = ''5s'' first',
     'DDL without a timeout is refused with SD001 and the documented message');
 SELECT results_eq(
     $$SELECT code, hint FROM pg_temp.error_of('ALTER TABLE sddl_tap_accounts ADD COLUMN email text')$$,
@@ -179,10 +179,10 @@ SELECT ok(
     'the detail gives the values in effect');
 SELECT hasnt_column('sddl_tap_accounts', 'email', 'nothing of the refused statement ran');
 SELECT throws_ok($$CREATE INDEX ON sddl_tap_accounts (balance)$$, 'SD001',
-    'safe_ddl refused CREATE INDEX: neither timeout guards it: lock_timeout is not set, and statement_timeout is not set',
+    'safe_ddl refused CREATE INDEX: neither timeout guards it: lock_timeout is not set, and statement_timeout is not set; run SET LOCAL lock_timeout = ''5s'' first',
     'CREATE INDEX without a timeout is refused');
 SELECT throws_ok($$DO 'BEGIN EXECUTE ''COMMENT ON TABLE sddl_tap_accounts IS ''''x''''''; END'$$, 'SD001',
-    'safe_ddl refused COMMENT: neither timeout guards it: lock_timeout is not set, and statement_timeout is not set',
+    'safe_ddl refused COMMENT: neither timeout guards it: lock_timeout is not set, and statement_timeout is not set; run SET LOCAL lock_timeout = ''5s'' first',
     'DDL inside a DO block is refused too');
 SELECT lives_ok($$CREATE TEMP TABLE sddl_tap_scratch (id int)$$,
     'a temporary table is exempt');
@@ -209,7 +209,7 @@ SELECT results_eq($$SELECT lock_timeout_ms, statement_timeout_ms FROM pg_temp.la
 -- require_timeout = lock_timeout: statement_timeout is not enough.
 SET LOCAL safe_ddl.require_timeout = lock_timeout;
 SELECT throws_ok($$COMMENT ON TABLE sddl_tap_accounts IS 'x'$$, 'SD001',
-    'safe_ddl refused COMMENT: lock_timeout is not set',
+    'safe_ddl refused COMMENT: lock_timeout is not set; run SET LOCAL lock_timeout = ''5s'' first',
     'require_timeout = lock_timeout: statement_timeout alone is refused');
 SET LOCAL lock_timeout = '1s';
 SELECT lives_ok($$COMMENT ON TABLE sddl_tap_accounts IS 'x'$$, 'require_timeout = lock_timeout: lock_timeout set runs');
@@ -218,7 +218,7 @@ SET LOCAL statement_timeout = 0;
 -- require_timeout = statement_timeout: lock_timeout is not enough.
 SET LOCAL safe_ddl.require_timeout = statement_timeout;
 SELECT throws_ok($$COMMENT ON TABLE sddl_tap_accounts IS 'y'$$, 'SD001',
-    'safe_ddl refused COMMENT: statement_timeout is not set',
+    'safe_ddl refused COMMENT: statement_timeout is not set; run SET LOCAL statement_timeout = ''1min'' first',
     'require_timeout = statement_timeout: lock_timeout alone is refused');
 SELECT is((SELECT hint FROM pg_temp.error_of($q$COMMENT ON TABLE sddl_tap_accounts IS 'y'$q$)),
     'Run SET LOCAL statement_timeout = ''1min'' in this transaction before the statement.',
@@ -230,14 +230,14 @@ SELECT lives_ok($$COMMENT ON TABLE sddl_tap_accounts IS 'y'$$, 'require_timeout 
 SET LOCAL safe_ddl.require_timeout = 'both';
 SET LOCAL statement_timeout = 0;
 SELECT throws_ok($$COMMENT ON TABLE sddl_tap_accounts IS 'z'$$, 'SD001',
-    'safe_ddl refused COMMENT: both timeouts are required: statement_timeout is not set',
+    'safe_ddl refused COMMENT: both timeouts are required: statement_timeout is not set; run SET LOCAL statement_timeout = ''1min'' first',
     'require_timeout = both: one is not enough');
 SELECT is((SELECT hint FROM pg_temp.error_of($q$COMMENT ON TABLE sddl_tap_accounts IS 'z'$q$)),
-    'Run SET LOCAL lock_timeout = ''5s'' and SET LOCAL statement_timeout = ''1min'' in this transaction before the statement.',
-    'its hint gives both statements');
+    'Run SET LOCAL statement_timeout = ''1min'' in this transaction before the statement.',
+    'its hint gives the statement that sets the missing one');
 SET LOCAL lock_timeout = 0;
 SELECT throws_ok($$COMMENT ON TABLE sddl_tap_accounts IS 'z'$$, 'SD001',
-    'safe_ddl refused COMMENT: both timeouts are required: lock_timeout is not set, and statement_timeout is not set',
+    'safe_ddl refused COMMENT: both timeouts are required: lock_timeout is not set, and statement_timeout is not set; run SET LOCAL lock_timeout = ''5s'' and SET LOCAL statement_timeout = ''1min'' first',
     'require_timeout = both: none is not enough');
 SET LOCAL lock_timeout = '1s';
 SET LOCAL statement_timeout = '30s';
@@ -249,7 +249,7 @@ SET LOCAL safe_ddl.require_timeout = 'any';
 SET LOCAL safe_ddl.max_lock_timeout = '2s';
 SET LOCAL lock_timeout = '1min';
 SELECT throws_ok($$COMMENT ON TABLE sddl_tap_accounts IS 'long wait'$$, 'SD001',
-    'safe_ddl refused COMMENT: neither timeout guards it: lock_timeout (60000 ms) is above safe_ddl.max_lock_timeout (2000 ms), and statement_timeout is not set',
+    'safe_ddl refused COMMENT: neither timeout guards it: lock_timeout (60000 ms) is above safe_ddl.max_lock_timeout (2000 ms), and statement_timeout is not set; run SET LOCAL lock_timeout = ''2s'' first',
     'a lock_timeout above max_lock_timeout does not count');
 SELECT is((SELECT hint FROM pg_temp.error_of($q$COMMENT ON TABLE sddl_tap_accounts IS 'long wait'$q$)),
     'Run SET LOCAL lock_timeout = ''2s'' in this transaction before the statement.',
@@ -268,7 +268,7 @@ SET LOCAL safe_ddl.max_statement_timeout = '1min';
 SET LOCAL lock_timeout = 0;
 SET LOCAL statement_timeout = '1h';
 SELECT throws_ok($$COMMENT ON TABLE sddl_tap_accounts IS 'an hour'$$, 'SD001',
-    'safe_ddl refused COMMENT: neither timeout guards it: lock_timeout is not set, and statement_timeout (3600000 ms) is above safe_ddl.max_statement_timeout (60000 ms)',
+    'safe_ddl refused COMMENT: neither timeout guards it: lock_timeout is not set, and statement_timeout (3600000 ms) is above safe_ddl.max_statement_timeout (60000 ms); run SET LOCAL lock_timeout = ''5s'' first',
     'a statement_timeout above max_statement_timeout does not count');
 SET LOCAL statement_timeout = '1min';
 SELECT lives_ok($$COMMENT ON TABLE sddl_tap_accounts IS 'a minute'$$, 'a statement_timeout at the bound counts');
