@@ -6,7 +6,8 @@
 
 EXTENSION = safe_ddl
 MODULE_big = safe_ddl
-OBJS = safe_ddl.o classify.o rules.o policy.o explain.o attempts.o audit.o ids.o queue.o writer.o guard.o
+OBJS = safe_ddl.o classify.o rules.o policy.o explain.o attempts.o audit.o \
+	row.o ids.o queue.o queue_file.o stats.o writer.o guard.o compat.o
 DATA = safe_ddl--1.0.sql
 PGFILEDESC = "safe_ddl - refuse unguarded DDL and audit every schema change"
 
@@ -20,7 +21,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
-$(OBJS): safe_ddl.h queue.h
+$(OBJS): $(wildcard *.h)
 else
 all:
 	@echo "PostgreSQL server headers (PGXS) not found for $(PG_CONFIG)." >&2

@@ -37,13 +37,16 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "safe_ddl.h"
+#include "attempts.h"
+#include "audit.h"
+#include "queue.h"
+#include "row.h"
 
 /* An ok row of the current transaction, kept in case it rolls back. */
 typedef struct PendingRow
 {
 	SubTransactionId subid;		/* the (sub)transaction that wrote it */
-	void	   *record;			/* flat copy, outcome to be rolled_back */
+	SafeDdlFlatRow *record;		/* flat copy, outcome to be rolled_back */
 } PendingRow;
 
 static MemoryContext pending_context = NULL;
@@ -151,7 +154,7 @@ hand_over(SafeDdlStatement *stmt, MemoryContext context)
 {
 	row_given(stmt);
 	if (stmt->log_installed)
-		safe_ddl_queue_push(safe_ddl_record_flatten(stmt, context));
+		safe_ddl_queue_push(safe_ddl_row_flatten(stmt, context));
 	else
 		safe_ddl_log_record(stmt, "safe_ddl is not installed in the database");
 }
@@ -186,8 +189,8 @@ safe_ddl_record_ok(SafeDdlStatement *stmt)
 	oldcontext = MemoryContextSwitchTo(pending_context);
 	row = palloc(sizeof(PendingRow));
 	row->subid = GetCurrentSubTransactionId();
-	row->record = safe_ddl_record_flatten(stmt, pending_context);
-	safe_ddl_record_set_outcome(row->record, SAFE_DDL_OUTCOME_ROLLED_BACK);
+	row->record = safe_ddl_row_flatten(stmt, pending_context);
+	safe_ddl_row_set_outcome(row->record, SAFE_DDL_OUTCOME_ROLLED_BACK);
 	pending_rows = lappend(pending_rows, row);
 	MemoryContextSwitchTo(oldcontext);
 }

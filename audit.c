@@ -24,10 +24,13 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "rewrite/rewriteHandler.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -40,195 +43,101 @@
 #include "utils/syscache.h"
 #include "utils/xid8.h"
 
-#include "safe_ddl.h"
+#include "audit.h"
+#include "compat.h"
+#include "ids.h"
+#include "row.h"
 
 #define AUDIT_SCHEMA	"safe_ddl"
 #define AUDIT_TABLE		"audit_log"
 #define AUDIT_SEQUENCE	"audit_log_id_seq"
 
-/* The columns safe_ddl writes, by name. */
-typedef enum AuditColumn
-{
-	COL_ID,
-	COL_STARTED_AT,
-	COL_DURATION_MS,
-	COL_DATABASE_NAME,
-	COL_SESSION_USER_NAME,
-	COL_CURRENT_USER_NAME,
-	COL_APPLICATION_NAME,
-	COL_CLIENT_ADDR,
-	COL_BACKEND_PID,
-	COL_XID,
-	COL_COMMAND_TAG,
-	COL_OBJECT_TYPE,
-	COL_OBJECT_IDENTITIES,
-	COL_STATEMENT,
-	COL_LOCK_TIMEOUT_MS,
-	COL_STATEMENT_TIMEOUT_MS,
-	COL_OUTCOME,
-	COL_POLICY_VIOLATION,
-	COL_SQLSTATE,
-	COL_ERROR_MESSAGE,
-	COL_LOCK_MODE,
-	COL_REWRITES,
-	COL_RULES,
-	NUM_AUDIT_COLUMNS
-} AuditColumn;
-
-static const struct
-{
-	const char *name;
-	Oid			type;
-}			audit_columns[NUM_AUDIT_COLUMNS] =
-{
-	[COL_ID] = {"id", INT8OID},
-	[COL_STARTED_AT] = {"started_at", TIMESTAMPTZOID},
-	[COL_DURATION_MS] = {"duration_ms", FLOAT8OID},
-	[COL_DATABASE_NAME] = {"database_name", TEXTOID},
-	[COL_SESSION_USER_NAME] = {"session_user_name", TEXTOID},
-	[COL_CURRENT_USER_NAME] = {"current_user_name", TEXTOID},
-	[COL_APPLICATION_NAME] = {"application_name", TEXTOID},
-	[COL_CLIENT_ADDR] = {"client_addr", INETOID},
-	[COL_BACKEND_PID] = {"backend_pid", INT4OID},
-	[COL_XID] = {"xid", XID8OID},
-	[COL_COMMAND_TAG] = {"command_tag", TEXTOID},
-	[COL_OBJECT_TYPE] = {"object_type", TEXTOID},
-	[COL_OBJECT_IDENTITIES] = {"object_identities", TEXTARRAYOID},
-	[COL_STATEMENT] = {"statement", TEXTOID},
-	[COL_LOCK_TIMEOUT_MS] = {"lock_timeout_ms", INT4OID},
-	[COL_STATEMENT_TIMEOUT_MS] = {"statement_timeout_ms", INT4OID},
-	[COL_OUTCOME] = {"outcome", TEXTOID},
-	[COL_POLICY_VIOLATION] = {"policy_violation", TEXTOID},
-	[COL_SQLSTATE] = {"sqlstate", TEXTOID},
-	[COL_ERROR_MESSAGE] = {"error_message", TEXTOID},
-	[COL_LOCK_MODE] = {"lock_mode", TEXTOID},
-	[COL_REWRITES] = {"rewrites", TEXTOID},
-	[COL_RULES] = {"rules", TEXTARRAYOID},
-};
-
 /* This session was told that its database has no audit log. */
 static bool warned_not_installed = false;
 
-static Datum
-text_or_null(const char *s, bool *isnull)
+/*
+ * Does an expression call only functions a superuser owns?  A column
+ * default or CHECK constraint on the log is evaluated with the
+ * extension's rights at every write: a function another role owns (and
+ * may replace) must not be among them.
+ */
+static bool
+not_superuser_function(Oid funcid, void *context)
 {
-	*isnull = (s == NULL);
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	bool		foreign;
+
+	if (!HeapTupleIsValid(tuple))
+		return true;
+	foreign = !superuser_arg(((Form_pg_proc) GETSTRUCT(tuple))->proowner);
+	ReleaseSysCache(tuple);
+	return foreign;
 }
 
-static Datum
-text_array(List *strings)
+static bool
+calls_foreign_function(Node *node, void *context)
 {
-	Datum	   *elems;
-	int			n = list_length(strings);
-	int			i = 0;
-	ListCell   *lc;
-
-	if (n == 0)
-		return PointerGetDatum(construct_empty_array(TEXTOID));
-
-	elems = palloc(n * sizeof(Datum));
-	foreach(lc, strings)
-		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
-										   TYPALIGN_INT));
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, not_superuser_function, context))
+		return true;
+	return expression_tree_walker(node, calls_foreign_function, context);
 }
 
 /*
- * The value of one column for this statement.  Returns false when safe_ddl
- * has no value for a column of that name: the column is left NULL.
+ * What writing a row to the log needs of the table, made when the log is
+ * opened the first time after it was (re)found: the columns matched to the
+ * row's description, and whether its defaults and constraints are safe to
+ * evaluate.  Kept in CacheMemoryContext until an invalidation.
  */
-static Datum
-column_value(AuditColumn col, SafeDdlStatement *stmt, Relation rel,
-			 Oid seqid, bool *isnull)
-{
-	/* Every value comes from stmt: this runs in the writer too. */
-	*isnull = false;
-	switch (col)
-	{
-		case COL_ID:
-			return Int64GetDatum(safe_ddl_next_audit_id(rel, seqid));
-		case COL_STARTED_AT:
-			return TimestampTzGetDatum(stmt->started_at);
-		case COL_DURATION_MS:
-			return Float8GetDatum(stmt->duration_ms);
-		case COL_DATABASE_NAME:
-			return text_or_null(stmt->database_name, isnull);
-		case COL_SESSION_USER_NAME:
-			return text_or_null(stmt->session_user_name, isnull);
-		case COL_CURRENT_USER_NAME:
-			return text_or_null(stmt->current_user_name, isnull);
-		case COL_APPLICATION_NAME:
-			return text_or_null(stmt->application_name, isnull);
-		case COL_CLIENT_ADDR:
-			if (stmt->client_addr == NULL)
-				break;
-			return DirectFunctionCall1(inet_in,
-									   CStringGetDatum(stmt->client_addr));
-		case COL_BACKEND_PID:
-			return Int32GetDatum(stmt->backend_pid);
-		case COL_XID:
-			if (!FullTransactionIdIsValid(stmt->xid))
-				break;
-			return FullTransactionIdGetDatum(stmt->xid);
-		case COL_COMMAND_TAG:
-			return CStringGetTextDatum(stmt->command_tag);
-		case COL_OBJECT_TYPE:
-			return text_or_null(stmt->object_type, isnull);
-		case COL_OBJECT_IDENTITIES:
-			return text_array(stmt->identities);
-		case COL_STATEMENT:
-			return CStringGetTextDatum(stmt->statement);
-		case COL_LOCK_TIMEOUT_MS:
-			return Int32GetDatum(stmt->lock_timeout_ms);
-		case COL_STATEMENT_TIMEOUT_MS:
-			return Int32GetDatum(stmt->statement_timeout_ms);
-		case COL_OUTCOME:
-			return CStringGetTextDatum(safe_ddl_outcome_names[stmt->outcome]);
-		case COL_POLICY_VIOLATION:
-			return text_or_null(stmt->policy_violation, isnull);
-		case COL_LOCK_MODE:
-			return text_or_null(stmt->lock_mode, isnull);
-		case COL_REWRITES:
-			return text_or_null(stmt->rewrites, isnull);
-		case COL_RULES:
-			return text_array(stmt->rules);
-		case COL_SQLSTATE:
-			return text_or_null(stmt->sqlstate, isnull);
-		case COL_ERROR_MESSAGE:
-			return text_or_null(stmt->error_message, isnull);
-		case NUM_AUDIT_COLUMNS:
-			break;
-	}
-	*isnull = true;
-	return (Datum) 0;
-}
+static SafeDdlRowMap *log_map = NULL;
 
-static AuditColumn
-column_by_name(const char *name)
+static void
+check_log_expressions(Relation rel)
 {
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
 	int			i;
 
-	for (i = 0; i < NUM_AUDIT_COLUMNS; i++)
-		if (strcmp(audit_columns[i].name, name) == 0)
-			return (AuditColumn) i;
-	return NUM_AUDIT_COLUMNS;
+	if (constr == NULL)
+		return;
+	for (i = 0; i < constr->num_check; i++)
+		if (calls_foreign_function(stringToNode(constr->check[i].ccbin), NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("safe_ddl will not write to %s.%s: constraint %s calls a function that a role other than a superuser owns",
+							AUDIT_SCHEMA, AUDIT_TABLE, constr->check[i].ccname),
+					 errdetail("Writing a row would run it with the extension's rights."),
+					 errhint("Drop the constraint.")));
+	for (i = 0; i < constr->num_defval; i++)
+		if (calls_foreign_function(stringToNode(constr->defval[i].adbin), NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("safe_ddl will not write to %s.%s: the default of column %s calls a function that a role other than a superuser owns",
+							AUDIT_SCHEMA, AUDIT_TABLE,
+							NameStr(TupleDescAttr(RelationGetDescr(rel),
+												  constr->defval[i].adnum - 1)->attname)),
+					 errdetail("Writing a row would run it with the extension's rights."),
+					 errhint("Drop the default.")));
 }
 
 /*
- * Insert a heap tuple into rel and every index of rel.
+ * Insert one row into the log and every index of it.  Columns the row's
+ * description does not name (a DBA's) get their defaults; NOT NULL and
+ * CHECK constraints are checked like an INSERT's.
  */
 static void
-insert_into_table(Relation rel, HeapTuple tuple)
+insert_into_table(Relation rel, Datum *values, bool *nulls)
 {
 	EState	   *estate = CreateExecutorState();
 	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	TupleDesc	tupdesc = RelationGetDescr(rel);
 	TupleTableSlot *slot;
 	bool		pushed_snapshot = false;
+	int			i;
 
 	/*
-	 * The writer has no snapshot of its own here; index insertion may want
-	 * one (there are no index expressions: check_log_indexes()).
+	 * The writer has no snapshot of its own here; index insertion and the
+	 * constraints may want one.
 	 */
 	if (!ActiveSnapshotSet())
 	{
@@ -238,25 +147,35 @@ insert_into_table(Relation rel, HeapTuple tuple)
 
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	ExecOpenIndices(rri, false);
-	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel),
-								  &TTSOpsHeapTuple);
-	ExecStoreHeapTuple(tuple, slot, false);
+	slot = ExecInitExtraTupleSlot(estate, tupdesc, &TTSOpsVirtual);
+	ExecClearTuple(slot);
+	memcpy(slot->tts_values, values, tupdesc->natts * sizeof(Datum));
+	memcpy(slot->tts_isnull, nulls, tupdesc->natts * sizeof(bool));
 
+	if (tupdesc->constr != NULL && tupdesc->constr->num_defval > 0)
+		for (i = 0; i < tupdesc->natts; i++)
+		{
+			Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+			Expr	   *expr;
+
+			if (log_map->column[i] >= 0 || attr->attisdropped ||
+				!attr->atthasdef || attr->attgenerated)
+				continue;
+			expr = (Expr *) build_column_default(rel, i + 1);
+			if (expr != NULL)
+				slot->tts_values[i] =
+					ExecEvalExpr(ExecPrepareExpr(expr, estate),
+								 GetPerTupleExprContext(estate),
+								 &slot->tts_isnull[i]);
+		}
+	ExecStoreVirtualTuple(slot);
+
+	if (tupdesc->constr != NULL)
+		ExecConstraints(rri, slot, estate);
 	simple_table_tuple_insert(rel, slot);
 
 	if (rri->ri_NumIndices > 0)
-	{
-#if PG_VERSION_NUM >= 160000
-		(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL,
-									 NIL, false);
-#elif PG_VERSION_NUM >= 140000
-		(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL,
-									 NIL);
-#else
-		estate->es_result_relation_info = rri;
-		(void) ExecInsertIndexTuples(slot, estate, false, NULL, NIL);
-#endif
-	}
+		compat_insert_index_tuples(rri, slot, estate);
 
 	ExecCloseIndices(rri);
 	ExecResetTupleTable(estate->es_tupleTable, false);
@@ -313,6 +232,8 @@ log_relcache_callback(Datum arg, Oid relid)
 		log_indexes_checked = false;
 	}
 }
+
+/* The map and the checks are made again after any invalidation. */
 
 static void
 log_namespace_callback(Datum arg, int cacheid, uint32 hashvalue)
@@ -422,9 +343,6 @@ check_log_indexes(Relation rel)
 	List	   *indexes;
 	ListCell   *lc;
 
-	if (log_indexes_checked)
-		return;
-
 	indexes = RelationGetIndexList(rel);
 	foreach(lc, indexes)
 	{
@@ -449,7 +367,6 @@ check_log_indexes(Relation rel)
 					 errhint("Drop the index; safe_ddl writes the log only through indexes on plain columns.")));
 	}
 	list_free(indexes);
-	log_indexes_checked = true;
 }
 
 /*
@@ -477,46 +394,39 @@ safe_ddl_audit_open(Oid *seqid)
 		if (OidIsValid(relid))
 			rel = try_relation_open(relid, RowExclusiveLock);
 	}
-	if (rel != NULL)
+	if (rel != NULL && !log_indexes_checked)
+	{
 		check_log_indexes(rel);
+		check_log_expressions(rel);
+		log_map = safe_ddl_row_map(RelationGetDescr(rel),
+								   AUDIT_SCHEMA "." AUDIT_TABLE,
+								   CacheMemoryContext);
+		log_indexes_checked = true;
+	}
 	return rel;
 }
 
 /*
- * Insert the row of one attempt into the open audit log.
+ * Insert the row of one attempt into the audit log, opened by
+ * safe_ddl_audit_open.
  */
 void
 safe_ddl_audit_insert(Relation rel, Oid seqid, SafeDdlStatement *stmt)
 {
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	Datum	   *values = palloc(tupdesc->natts * sizeof(Datum));
-	bool	   *nulls = palloc(tupdesc->natts * sizeof(bool));
-	int			i;
+	int			natts = RelationGetDescr(rel)->natts;
+	Datum	   *values = palloc(natts * sizeof(Datum));
+	bool	   *nulls = palloc(natts * sizeof(bool));
 
-	for (i = 0; i < tupdesc->natts; i++)
+	Assert(log_map != NULL && log_map->natts == natts);
+	safe_ddl_row_values(log_map, stmt, values, nulls);
+	if (log_map->id_att >= 0)
 	{
-		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
-		AuditColumn col;
-
-		values[i] = (Datum) 0;
-		nulls[i] = true;
-		if (attr->attisdropped)
-			continue;
-		col = column_by_name(NameStr(attr->attname));
-		if (col == NUM_AUDIT_COLUMNS)
-			continue;			/* a column a DBA added: left NULL */
-		if (attr->atttypid != audit_columns[col].type)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATATYPE_MISMATCH),
-					 errmsg("column \"%s\" of %s.%s has type %s, safe_ddl writes %s",
-							NameStr(attr->attname), AUDIT_SCHEMA, AUDIT_TABLE,
-							format_type_be(attr->atttypid),
-							format_type_be(audit_columns[col].type)),
-					 errhint("Restore the column's type, or set safe_ddl.audit = off.")));
-		values[i] = column_value(col, stmt, rel, seqid, &nulls[i]);
+		values[log_map->id_att] = Int64GetDatum(safe_ddl_next_audit_id(rel, seqid));
+		nulls[log_map->id_att] = false;
 	}
-
-	insert_into_table(rel, heap_form_tuple(tupdesc, values, nulls));
+	insert_into_table(rel, values, nulls);
+	pfree(values);
+	pfree(nulls);
 }
 
 /*

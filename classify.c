@@ -40,7 +40,8 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "safe_ddl.h"
+#include "classify.h"
+#include "compat.h"
 
 /* What classification collects about a statement's targets. */
 typedef struct Targets
@@ -406,7 +407,7 @@ add_alter_table_relations(Targets *targets, List *cmds)
 				break;
 			case AT_AttachPartition:
 			case AT_DetachPartition:
-#if PG_VERSION_NUM >= 140000
+#ifdef COMPAT_HAS_DETACH_PARTITION_FINALIZE
 			case AT_DetachPartitionFinalize:
 #endif
 				if (IsA(cmd->def, PartitionCmd) &&
@@ -615,11 +616,7 @@ add_object(Targets *targets, ObjectType type, Node *object)
 	if (OidIsValid(address.objectId))
 	{
 		address.objectSubId = 0;
-#if PG_VERSION_NUM >= 140000
-		identity = getObjectIdentity(&address, true);
-#else
-		identity = getObjectIdentity(&address);
-#endif
+		identity = compat_object_identity(&address);
 		if (identity != NULL)
 		{
 			add_identity(targets, identity);
@@ -687,11 +684,7 @@ collect_targets(Node *parsetree, Targets *targets)
 				CreateTableAsStmt *stmt = (CreateTableAsStmt *) parsetree;
 
 				add_relation(targets, stmt->into->rel, true);
-#if PG_VERSION_NUM >= 140000
-				return object_type_name(stmt->objtype);
-#else
-				return object_type_name(stmt->relkind);
-#endif
+				return object_type_name(compat_create_table_as_objtype(stmt));
 			}
 		case T_ViewStmt:
 			add_relation(targets, ((ViewStmt *) parsetree)->view, true);
@@ -731,11 +724,7 @@ collect_targets(Node *parsetree, Targets *targets)
 
 				add_relation(targets, stmt->relation, false);
 				add_alter_table_relations(targets, stmt->cmds);
-#if PG_VERSION_NUM >= 140000
-				return object_type_name(stmt->objtype);
-#else
-				return object_type_name(stmt->relkind);
-#endif
+				return object_type_name(compat_alter_table_objtype(stmt));
 			}
 		case T_DropStmt:
 			{

@@ -31,7 +31,10 @@
 #include "utils/json.h"
 #include "utils/resowner.h"
 
-#include "safe_ddl.h"
+#include "classify.h"
+#include "compat.h"
+#include "policy.h"
+#include "rules.h"
 
 PG_FUNCTION_INFO_V1(safe_ddl_explain);
 
@@ -139,15 +142,14 @@ follow_set(VariableSetStmt *set, ScriptSettings *settings)
 				 IsA(linitial(set->args), A_Const))
 		{
 			A_Const    *arg = linitial_node(A_Const, set->args);
+			bool		boolean;
 
 			if (IsA(&arg->val, Integer))
 				set_followed(settings, name, psprintf("%d", intVal(&arg->val)));
 			else if (IsA(&arg->val, String))
 				set_followed(settings, name, strVal(&arg->val));
-#if PG_VERSION_NUM >= 150000
-			else if (IsA(&arg->val, Boolean))
-				set_followed(settings, name, boolVal(&arg->val) ? "on" : "off");
-#endif
+			else if (compat_boolean_value((Node *) &arg->val, &boolean))
+				set_followed(settings, name, boolean ? "on" : "off");
 		}
 	}
 }
@@ -204,24 +206,20 @@ explain_statement(RawStmt *raw, const char *sql, int number,
 	MemoryContextSwitchTo(oldcontext);
 	PG_TRY();
 	{
-		safe_ddl_classify(stmt, parsetree);
-		if (!stmt->temp_only)
-		{
-			safe_ddl_assess(stmt, parsetree, settings->allow_destructive);
+		SafeDdlPolicyInput input;
 
-			if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
-			{
-				stmt->policy_violation = safe_ddl_policy_violation(stmt);
-				if (stmt->policy_violation)
-				{
-					verdict = safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
-						"refused" : "warning";
-					reason = (char *) stmt->policy_violation;
-				}
-			}
-		}
-		else
+		input.lock_timeout_ms = settings->lock_timeout;
+		input.statement_timeout_ms = settings->statement_timeout;
+		input.allow_destructive = settings->allow_destructive;
+		safe_ddl_evaluate(stmt, parsetree, &input);
+		if (stmt->temp_only)
 			verdict = "allowed (temporary objects)";
+		else if (stmt->policy_violation)
+		{
+			verdict = safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
+				"refused" : "warning";
+			reason = (char *) stmt->policy_violation;
+		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;

@@ -56,7 +56,10 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
-#include "safe_ddl.h"
+#include "attempts.h"
+#include "audit.h"
+#include "classify.h"
+#include "guard.h"
 
 #define EXTENSION_SCHEMA	"safe_ddl"
 

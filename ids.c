@@ -53,7 +53,8 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-#include "safe_ddl.h"
+#include "compat.h"
+#include "ids.h"
 
 /* Ids reserved at a time: as many as nextval() WAL-logs at a time. */
 #define ID_BLOCK		32
@@ -87,20 +88,13 @@ typedef struct IdsShared
 
 static IdsShared *ids = NULL;
 
-#if PG_VERSION_NUM >= 150000
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-#endif
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
-#if PG_VERSION_NUM >= 150000
 static void
 ids_shmem_request(void)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
 	RequestAddinShmemSpace(sizeof(IdsShared));
 }
-#endif
 
 static void
 ids_shmem_startup(void)
@@ -126,12 +120,7 @@ ids_shmem_startup(void)
 void
 safe_ddl_ids_init(void)
 {
-#if PG_VERSION_NUM >= 150000
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = ids_shmem_request;
-#else
-	RequestAddinShmemSpace(sizeof(IdsShared));
-#endif
+	compat_request_shmem(ids_shmem_request);
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = ids_shmem_startup;
 }

@@ -15,7 +15,9 @@
 #include "access/xact.h"
 #include "lib/stringinfo.h"
 
-#include "safe_ddl.h"
+#include "classify.h"
+#include "policy.h"
+#include "rules.h"
 
 /* What the HINT suggests when no bound says otherwise. */
 #define SUGGESTED_LOCK_TIMEOUT_MS		5000
@@ -102,6 +104,31 @@ timeout_violation(SafeDdlStatement *stmt)
 							lock_problem ? lock_problem : stmt_problem);
 	}
 	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * The verdict on one DDL statement, the same for the hook and for
+ * safe_ddl.explain(): what it is (classify.c: may raise an error, the
+ * caller records it), and unless it touches temporary objects only, what
+ * it risks (rules.c) and whether the policy refuses it.  The steps, in
+ * their order:
+ *
+ *	classify	object type, identities, temp_only
+ *	assess		lock_mode, rewrites, table_sizes, verdicts, rules
+ *	decide		policy_violation (NULL: allowed)
+ */
+void
+safe_ddl_evaluate(SafeDdlStatement *stmt, Node *parsetree,
+				  const SafeDdlPolicyInput *input)
+{
+	safe_ddl_classify(stmt, parsetree);
+	if (stmt->temp_only)
+		return;
+	stmt->lock_timeout_ms = input->lock_timeout_ms;
+	stmt->statement_timeout_ms = input->statement_timeout_ms;
+	safe_ddl_assess(stmt, parsetree, input->allow_destructive);
+	if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
+		stmt->policy_violation = safe_ddl_policy_violation(stmt);
 }
 
 /*

@@ -42,46 +42,15 @@
 #include "utils/json.h"
 #include "utils/timestamp.h"
 
-#include "safe_ddl.h"
+#include "compat.h"
 #include "queue.h"
+#include "writer.h"
 
-PG_FUNCTION_INFO_V1(safe_ddl_stats);
-PG_FUNCTION_INFO_V1(safe_ddl_wait_for_queue);
 
-#define QUEUE_DUMP_FILE		PGSTAT_STAT_PERMANENT_DIRECTORY "/safe_ddl_queue.dat"
-#define QUEUE_DUMP_MAGIC	0x5344444C	/* "SDDL" */
 
 /* How long a backend waits for room before it logs the record instead. */
 #define QUEUE_WAIT_MS		1000
 #define QUEUE_WAIT_STEP_MS	10
-
-const char *const safe_ddl_outcome_names[SAFE_DDL_NUM_OUTCOMES] = {
-	[SAFE_DDL_OUTCOME_OK] = "ok",
-	[SAFE_DDL_OUTCOME_REFUSED] = "refused",
-	[SAFE_DDL_OUTCOME_FAILED] = "failed",
-	[SAFE_DDL_OUTCOME_ROLLED_BACK] = "rolled_back",
-};
-
-/* The text fields of a record, each stored NUL-terminated. */
-typedef enum RecordField
-{
-	F_DATABASE_NAME,
-	F_SESSION_USER_NAME,
-	F_CURRENT_USER_NAME,
-	F_APPLICATION_NAME,
-	F_CLIENT_ADDR,
-	F_COMMAND_TAG,
-	F_OBJECT_TYPE,
-	F_IDENTITIES,				/* a list: strings one after another */
-	F_STATEMENT,
-	F_POLICY_VIOLATION,
-	F_SQLSTATE,
-	F_ERROR_MESSAGE,
-	F_LOCK_MODE,
-	F_REWRITES,
-	F_RULES,					/* a list */
-	NUM_FIELDS
-} RecordField;
 
 typedef enum RecordState
 {
@@ -91,25 +60,10 @@ typedef enum RecordState
 	REC_PADDING					/* fills the end of the ring */
 } RecordState;
 
-/* One audit row, flat, as it travels through the ring. */
-typedef struct FlatRecord
-{
-	uint32		size;			/* bytes, header included, MAXALIGNed */
-	uint32		state;			/* RecordState, in the ring */
-	TransactionId written_xid;	/* the writer transaction inserting it */
-	Oid			database_id;
-	int32		outcome;
-	int32		backend_pid;
-	int32		lock_timeout_ms;
-	int32		statement_timeout_ms;
-	TimestampTz started_at;
-	double		duration_ms;
-	uint64		xid;			/* FullTransactionId, 0 for none */
-	int32		len[NUM_FIELDS];	/* bytes with NULs; -1 for NULL */
-	char		data[FLEXIBLE_ARRAY_MEMBER];
-} FlatRecord;
+/* The queue's records are audit rows in their flat form (row.c). */
+typedef SafeDdlFlatRow FlatRecord;
 
-#define RECORD_HEADER_SIZE	MAXALIGN(offsetof(FlatRecord, data))
+#define RECORD_HEADER_SIZE	safe_ddl_row_header_size()
 #define MAX_WRITERS			16
 
 typedef enum WriterState
@@ -148,9 +102,6 @@ static QueueShared *queue = NULL;
 
 static void queue_forget_stale_writers(void);
 
-#if PG_VERSION_NUM >= 150000
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-#endif
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static Size
@@ -167,15 +118,6 @@ queue_request(void)
 	RequestNamedLWLockTranche("safe_ddl", 1);
 }
 
-#if PG_VERSION_NUM >= 150000
-static void
-queue_shmem_request(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	queue_request();
-}
-#endif
 
 static FlatRecord *
 record_at(uint64 pos)
@@ -244,29 +186,24 @@ record_is_sane(uint64 pos)
 	if (rec->state == REC_PADDING || rec->state == REC_DONE)
 		return true;
 	return (rec->state == REC_PENDING || rec->state == REC_CLAIMED) &&
-		rec->size >= RECORD_HEADER_SIZE;
+		rec->size >= RECORD_HEADER_SIZE && safe_ddl_row_is_sane(rec);
 }
 
 /*
- * At postmaster exit, normal or before a crash reset: save the records
- * not yet written.  No lock: every other process is gone.
+ * Call save for each record not yet written, oldest first, and return how
+ * many were offered; stop at the first record that is not whole (the
+ * ring may have been damaged by a crashed process).  At postmaster exit:
+ * no lock, every other process is gone.
  */
-static void
-queue_dump(int code, Datum arg)
+int
+safe_ddl_queue_save_each(bool (*save) (SafeDdlFlatRow *row, void *arg),
+						 void *arg)
 {
-	FILE	   *file;
 	uint64		pos;
-	uint32		magic = QUEUE_DUMP_MAGIC;
 	int			saved = 0;
 
-	if (queue == NULL || queue->head == queue->tail)
-		return;
-
-	file = AllocateFile(QUEUE_DUMP_FILE ".tmp", PG_BINARY_W);
-	if (file == NULL)
-		goto error;
-	if (fwrite(&magic, sizeof(magic), 1, file) != 1)
-		goto error;
+	if (queue == NULL)
+		return 0;
 	for (pos = queue->head; pos < queue->tail;)
 	{
 		FlatRecord *rec = record_at(pos);
@@ -280,88 +217,25 @@ queue_dump(int code, Datum arg)
 		}
 		if (rec->state == REC_PENDING || rec->state == REC_CLAIMED)
 		{
-			if (fwrite(rec, rec->size, 1, file) != 1)
-				goto error;
+			if (!save(rec, arg))
+				break;
 			saved++;
 		}
 		pos += rec->size;
 	}
-	if (FreeFile(file))
-	{
-		file = NULL;
-		goto error;
-	}
-	(void) durable_rename(QUEUE_DUMP_FILE ".tmp", QUEUE_DUMP_FILE, LOG);
-	ereport(LOG,
-			(errmsg("safe_ddl: saved %d audit records not yet written", saved)));
-	return;
-
-error:
-	ereport(LOG,
-			(errcode_for_file_access(),
-			 errmsg("could not write file \"%s\": %m", QUEUE_DUMP_FILE ".tmp")));
-	if (file)
-		FreeFile(file);
-	unlink(QUEUE_DUMP_FILE ".tmp");
+	return saved;
 }
 
-/* At start: load what the last exit saved. */
-static void
-queue_load(void)
+/* Append a record loaded from the saved file; false when it does not fit. */
+bool
+safe_ddl_queue_append_loaded(SafeDdlFlatRow *row)
 {
-	FILE	   *file;
-	uint32		magic;
-	FlatRecord	header;
-	int			loaded = 0;
-	int			dropped = 0;
-
-	file = AllocateFile(QUEUE_DUMP_FILE, PG_BINARY_R);
-	if (file == NULL)
-	{
-		if (errno != ENOENT)
-			ereport(LOG,
-					(errcode_for_file_access(),
-					 errmsg("could not read file \"%s\": %m", QUEUE_DUMP_FILE)));
-		return;
-	}
-
-	if (fread(&magic, sizeof(magic), 1, file) != 1 || magic != QUEUE_DUMP_MAGIC)
-		goto done;
-
-	while (fread(&header, RECORD_HEADER_SIZE, 1, file) == 1)
-	{
-		FlatRecord *rec;
-
-		if (header.size < RECORD_HEADER_SIZE || header.size > queue->capacity)
-			break;
-		rec = palloc(header.size);
-		memcpy(rec, &header, RECORD_HEADER_SIZE);
-		if (header.size > RECORD_HEADER_SIZE &&
-			fread((char *) rec + RECORD_HEADER_SIZE,
-				  header.size - RECORD_HEADER_SIZE, 1, file) != 1)
-		{
-			pfree(rec);
-			break;
-		}
-		if (queue_append(rec))
-			loaded++;
-		else
-		{
-			SafeDdlStatement stmt;
-
-			safe_ddl_record_to_statement(rec, &stmt);
-			safe_ddl_log_record(&stmt, "queue full when loading saved records");
-			dropped++;
-		}
-		pfree(rec);
-	}
-
-done:
-	FreeFile(file);
-	unlink(QUEUE_DUMP_FILE);
-	if (loaded > 0 || dropped > 0)
-		ereport(LOG,
-				(errmsg("safe_ddl: loaded %d saved audit records", loaded)));
+	if (row->size < RECORD_HEADER_SIZE || row->size > queue->capacity / 2 ||
+		!safe_ddl_row_is_sane(row))
+		return false;
+	row->state = REC_PENDING;
+	row->written_xid = InvalidTransactionId;
+	return queue_append(row);
 }
 
 static void
@@ -391,8 +265,8 @@ queue_shmem_startup(void)
 	/* The postmaster saves and loads the records across restarts. */
 	if (!IsUnderPostmaster)
 	{
-		queue_load();
-		on_shmem_exit(queue_dump, (Datum) 0);
+		safe_ddl_queue_file_load();
+		on_shmem_exit(safe_ddl_queue_file_save, (Datum) 0);
 	}
 }
 
@@ -402,231 +276,9 @@ queue_shmem_startup(void)
 void
 safe_ddl_queue_init(void)
 {
-#if PG_VERSION_NUM >= 150000
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = queue_shmem_request;
-#else
-	queue_request();
-#endif
+	compat_request_shmem(queue_request);
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = queue_shmem_startup;
-}
-
-/* ----------------------------------------------------------------
- * Records
- * ----------------------------------------------------------------
- */
-
-static const char *
-field_value(SafeDdlStatement *stmt, RecordField f)
-{
-	switch (f)
-	{
-		case F_DATABASE_NAME:
-			return stmt->database_name;
-		case F_SESSION_USER_NAME:
-			return stmt->session_user_name;
-		case F_CURRENT_USER_NAME:
-			return stmt->current_user_name;
-		case F_APPLICATION_NAME:
-			return stmt->application_name;
-		case F_CLIENT_ADDR:
-			return stmt->client_addr;
-		case F_COMMAND_TAG:
-			return stmt->command_tag;
-		case F_OBJECT_TYPE:
-			return stmt->object_type;
-		case F_STATEMENT:
-			return stmt->statement;
-		case F_POLICY_VIOLATION:
-			return stmt->policy_violation;
-		case F_SQLSTATE:
-			return stmt->sqlstate;
-		case F_ERROR_MESSAGE:
-			return stmt->error_message;
-		case F_LOCK_MODE:
-			return stmt->lock_mode;
-		case F_REWRITES:
-			return stmt->rewrites;
-		case F_IDENTITIES:
-		case F_RULES:
-		case NUM_FIELDS:
-			break;
-	}
-	return NULL;
-}
-
-static List *
-field_list(SafeDdlStatement *stmt, RecordField f)
-{
-	return f == F_IDENTITIES ? stmt->identities :
-		f == F_RULES ? stmt->rules : NIL;
-}
-
-static bool
-field_is_list(RecordField f)
-{
-	return f == F_IDENTITIES || f == F_RULES;
-}
-
-/*
- * A flat copy of an attempt, allocated in context.  This runs in error
- * handling too: no catalog access, nothing that can fail but palloc.
- */
-void *
-safe_ddl_record_flatten(SafeDdlStatement *stmt, MemoryContext context)
-{
-	int32		len[NUM_FIELDS];
-	Size		size = RECORD_HEADER_SIZE;
-	FlatRecord *rec;
-	char	   *p;
-	int			f;
-	ListCell   *lc;
-
-	for (f = 0; f < NUM_FIELDS; f++)
-	{
-		if (field_is_list(f))
-		{
-			len[f] = 0;
-			foreach(lc, field_list(stmt, f))
-				len[f] += strlen((char *) lfirst(lc)) + 1;
-		}
-		else
-		{
-			const char *value = field_value(stmt, f);
-
-			len[f] = value ? (int32) strlen(value) + 1 : -1;
-		}
-		if (len[f] > 0)
-			size += len[f];
-	}
-	size = MAXALIGN(size);
-
-	rec = MemoryContextAllocZero(context, size);
-	rec->size = (uint32) size;
-	rec->state = REC_PENDING;
-	rec->written_xid = InvalidTransactionId;
-	rec->database_id = stmt->database_id;
-	rec->outcome = stmt->outcome;
-	rec->backend_pid = stmt->backend_pid;
-	rec->lock_timeout_ms = stmt->lock_timeout_ms;
-	rec->statement_timeout_ms = stmt->statement_timeout_ms;
-	rec->started_at = stmt->started_at;
-	rec->duration_ms = stmt->duration_ms;
-	rec->xid = FullTransactionIdIsValid(stmt->xid) ?
-		U64FromFullTransactionId(stmt->xid) : 0;
-	memcpy(rec->len, len, sizeof(len));
-
-	p = (char *) rec + RECORD_HEADER_SIZE;
-	for (f = 0; f < NUM_FIELDS; f++)
-	{
-		if (field_is_list(f))
-		{
-			foreach(lc, field_list(stmt, f))
-			{
-				size_t		n = strlen((char *) lfirst(lc)) + 1;
-
-				memcpy(p, lfirst(lc), n);
-				p += n;
-			}
-		}
-		else if (len[f] > 0)
-		{
-			memcpy(p, field_value(stmt, f), len[f]);
-			p += len[f];
-		}
-	}
-	return rec;
-}
-
-void
-safe_ddl_record_set_outcome(void *record, SafeDdlOutcome outcome)
-{
-	((FlatRecord *) record)->outcome = outcome;
-}
-
-static List *
-split_list(const char *p, int32 len)
-{
-	List	   *result = NIL;
-	const char *end = p + len;
-
-	while (p < end)
-	{
-		result = lappend(result, (char *) p);
-		p += strlen(p) + 1;
-	}
-	return result;
-}
-
-/*
- * Fill stmt from a flat record; its strings point into the record.
- */
-void
-safe_ddl_record_to_statement(void *record, SafeDdlStatement *stmt)
-{
-	FlatRecord *rec = (FlatRecord *) record;
-	const char *p = (char *) rec + RECORD_HEADER_SIZE;
-	const char *value[NUM_FIELDS];
-	int			f;
-
-	memset(stmt, 0, sizeof(SafeDdlStatement));
-	for (f = 0; f < NUM_FIELDS; f++)
-	{
-		value[f] = rec->len[f] >= 0 ? p : NULL;
-		if (rec->len[f] > 0)
-			p += rec->len[f];
-	}
-
-	stmt->database_id = rec->database_id;
-	stmt->outcome = (SafeDdlOutcome) rec->outcome;
-	stmt->backend_pid = rec->backend_pid;
-	stmt->lock_timeout_ms = rec->lock_timeout_ms;
-	stmt->statement_timeout_ms = rec->statement_timeout_ms;
-	stmt->started_at = rec->started_at;
-	stmt->duration_ms = rec->duration_ms;
-	stmt->xid = rec->xid ? FullTransactionIdFromU64(rec->xid) :
-		InvalidFullTransactionId;
-	stmt->database_name = value[F_DATABASE_NAME];
-	stmt->session_user_name = value[F_SESSION_USER_NAME];
-	stmt->current_user_name = value[F_CURRENT_USER_NAME];
-	stmt->application_name = value[F_APPLICATION_NAME];
-	stmt->client_addr = value[F_CLIENT_ADDR];
-	stmt->command_tag = value[F_COMMAND_TAG];
-	stmt->object_type = value[F_OBJECT_TYPE];
-	stmt->identities = split_list(value[F_IDENTITIES], rec->len[F_IDENTITIES]);
-	stmt->statement = (char *) value[F_STATEMENT];
-	stmt->policy_violation = value[F_POLICY_VIOLATION];
-	stmt->sqlstate = value[F_SQLSTATE];
-	stmt->error_message = value[F_ERROR_MESSAGE];
-	stmt->lock_mode = value[F_LOCK_MODE];
-	stmt->rewrites = value[F_REWRITES];
-	stmt->rules = split_list(value[F_RULES], rec->len[F_RULES]);
-}
-
-static void
-json_field(StringInfo buf, const char *name, const char *value)
-{
-	appendStringInfo(buf, ",\"%s\":", name);
-	if (value)
-		escape_json(buf, value);
-	else
-		appendStringInfoString(buf, "null");
-}
-
-static void
-json_list(StringInfo buf, const char *name, List *values)
-{
-	ListCell   *lc;
-
-	appendStringInfo(buf, ",\"%s\":[", name);
-	foreach(lc, values)
-	{
-		if (lc != list_head(values))
-			appendStringInfoChar(buf, ',');
-		escape_json(buf, (char *) lfirst(lc));
-	}
-	appendStringInfoChar(buf, ']');
 }
 
 /*
@@ -636,42 +288,12 @@ json_list(StringInfo buf, const char *name, List *values)
 void
 safe_ddl_log_record(SafeDdlStatement *stmt, const char *why)
 {
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"started_at\":\"%s\"",
-					 timestamptz_to_str(stmt->started_at));
-	appendStringInfo(&buf, ",\"duration_ms\":%.3f", stmt->duration_ms);
-	json_field(&buf, "database_name", stmt->database_name);
-	json_field(&buf, "session_user_name", stmt->session_user_name);
-	json_field(&buf, "current_user_name", stmt->current_user_name);
-	json_field(&buf, "application_name", stmt->application_name);
-	json_field(&buf, "client_addr", stmt->client_addr);
-	appendStringInfo(&buf, ",\"backend_pid\":%d", stmt->backend_pid);
-	if (FullTransactionIdIsValid(stmt->xid))
-		appendStringInfo(&buf, ",\"xid\":" UINT64_FORMAT,
-						 U64FromFullTransactionId(stmt->xid));
-	else
-		appendStringInfoString(&buf, ",\"xid\":null");
-	json_field(&buf, "command_tag", stmt->command_tag);
-	json_field(&buf, "object_type", stmt->object_type);
-	json_list(&buf, "object_identities", stmt->identities);
-	json_field(&buf, "statement", stmt->statement);
-	appendStringInfo(&buf, ",\"lock_timeout_ms\":%d,\"statement_timeout_ms\":%d",
-					 stmt->lock_timeout_ms, stmt->statement_timeout_ms);
-	json_field(&buf, "outcome", safe_ddl_outcome_names[stmt->outcome]);
-	json_field(&buf, "policy_violation", stmt->policy_violation);
-	json_field(&buf, "sqlstate", stmt->sqlstate);
-	json_field(&buf, "error_message", stmt->error_message);
-	json_field(&buf, "lock_mode", stmt->lock_mode);
-	json_field(&buf, "rewrites", stmt->rewrites);
-	json_list(&buf, "rules", stmt->rules);
-	appendStringInfoChar(&buf, '}');
+	char	   *json = safe_ddl_row_json(stmt);
 
 	ereport(LOG,
-			(errmsg("safe_ddl audit record (%s): %s", why, buf.data),
+			(errmsg("safe_ddl audit record (%s): %s", why, json),
 			 errhidestmt(true)));
-	pfree(buf.data);
+	pfree(json);
 	if (queue)
 		pg_atomic_fetch_add_u64(&queue->logged, 1);
 }
@@ -704,9 +326,8 @@ wake_writer(Oid database_id)
  * no writer to empty it, the record goes to the server log instead.
  */
 void
-safe_ddl_queue_push(void *record)
+safe_ddl_queue_push(SafeDdlFlatRow *rec)
 {
-	FlatRecord *rec = (FlatRecord *) record;
 	int			waited = 0;
 	const char *why = "safe_ddl is not in shared_preload_libraries";
 	SafeDdlStatement stmt;
@@ -757,7 +378,7 @@ safe_ddl_queue_push(void *record)
 	else if (queue != NULL)
 		why = "record larger than half of safe_ddl.queue_size";
 
-	safe_ddl_record_to_statement(rec, &stmt);
+	safe_ddl_row_unflatten(rec, &stmt);
 	safe_ddl_log_record(&stmt, why);
 }
 
@@ -942,7 +563,7 @@ safe_ddl_queue_log_database(Oid database_id, const char *why)
 	{
 		SafeDdlStatement stmt;
 
-		safe_ddl_record_to_statement(lfirst(lc), &stmt);
+		safe_ddl_row_unflatten(lfirst(lc), &stmt);
 		safe_ddl_log_record(&stmt, why);
 	}
 	safe_ddl_queue_complete(positions, 0);
@@ -1077,9 +698,9 @@ safe_ddl_queue_unclaim(List *positions)
 	LWLockRelease(queue->lock);
 }
 
-/* Records of a database, pending or claimed. */
-static int
-queue_count(Oid database_id)
+/* Records of a database (InvalidOid: of all), pending or claimed. */
+int
+safe_ddl_queue_count(Oid database_id)
 {
 	int			n = 0;
 	uint64		pos;
@@ -1097,70 +718,26 @@ queue_count(Oid database_id)
 	return n;
 }
 
-/* ----------------------------------------------------------------
- * SQL functions
- * ----------------------------------------------------------------
- */
-
 /*
- * safe_ddl.stats(): counters since the server started.
+ * The counters of the stats view, and the ring's use; false when the
+ * library was not preloaded (there is no queue).
  */
-Datum
-safe_ddl_stats(PG_FUNCTION_ARGS)
+bool
+safe_ddl_queue_counters(SafeDdlQueueCounters *counters)
 {
-	TupleDesc	tupdesc;
-	Datum		values[10];
-	bool		nulls[10] = {0};
 	int			i;
-	uint64		used;
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
 	if (queue == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("safe_ddl must be loaded via shared_preload_libraries")));
-
+		return false;
 	for (i = 0; i < SAFE_DDL_NUM_OUTCOMES; i++)
-		values[i] = Int64GetDatum((int64) pg_atomic_read_u64(&queue->attempts[i]));
-	values[4] = Int64GetDatum((int64) pg_atomic_read_u64(&queue->queued));
-	values[5] = Int64GetDatum((int64) pg_atomic_read_u64(&queue->written));
-	values[6] = Int64GetDatum((int64) pg_atomic_read_u64(&queue->logged));
-	values[7] = Int64GetDatum((int64) queue_count(InvalidOid));
+		counters->attempts[i] = pg_atomic_read_u64(&queue->attempts[i]);
+	counters->queued = pg_atomic_read_u64(&queue->queued);
+	counters->written = pg_atomic_read_u64(&queue->written);
+	counters->logged = pg_atomic_read_u64(&queue->logged);
+	counters->pending = safe_ddl_queue_count(InvalidOid);
 	LWLockAcquire(queue->lock, LW_SHARED);
-	used = queue->tail - queue->head;
-	values[9] = BoolGetDatum(queue->launcher_pid != 0);
+	counters->bytes_used = queue->tail - queue->head;
+	counters->launcher_running = (queue->launcher_pid != 0);
 	LWLockRelease(queue->lock);
-	values[8] = Int64GetDatum((int64) used);
-
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
-}
-
-/*
- * safe_ddl.wait_for_queue(timeout): wait until the writer has written
- * every record of this database; false if the timeout came first.
- */
-Datum
-safe_ddl_wait_for_queue(PG_FUNCTION_ARGS)
-{
-	Interval   *timeout = PG_GETARG_INTERVAL_P(0);
-	TimestampTz deadline;
-
-	if (queue == NULL)
-		PG_RETURN_BOOL(true);
-
-	deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-													   TimestampTzGetDatum(GetCurrentTimestamp()),
-													   IntervalPGetDatum(timeout)));
-	for (;;)
-	{
-		if (queue_count(MyDatabaseId) == 0)
-			PG_RETURN_BOOL(true);
-		if (GetCurrentTimestamp() >= deadline)
-			PG_RETURN_BOOL(false);
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 10, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
+	return true;
 }

@@ -75,7 +75,8 @@
 #include "utils/typcache.h"
 #include "utils/varlena.h"
 
-#include "safe_ddl.h"
+#include "compat.h"
+#include "rules.h"
 
 /*
  * One rule: its name, what it warns about, what to do instead in a few
@@ -269,11 +270,7 @@ safe_ddl_check_disabled_rules(char **newval, void **extra, GucSource source)
 	pfree(rawstring);
 	list_free(names);
 
-#if PG_VERSION_NUM >= 160000
-	result = (int *) guc_malloc(LOG, sizeof(int));
-#else
-	result = (int *) malloc(sizeof(int));
-#endif
+	result = (int *) compat_guc_malloc(sizeof(int));
 	if (result == NULL)
 		return false;
 	*result = mask;
@@ -844,13 +841,7 @@ raw_expression_is_volatile(Node *node, void *context)
 		FuncCall   *call = (FuncCall *) node;
 		FuncCandidateList candidates;
 
-#if PG_VERSION_NUM >= 140000
-		candidates = FuncnameGetCandidates(call->funcname, -1, NIL,
-										   false, false, false, true);
-#else
-		candidates = FuncnameGetCandidates(call->funcname, -1, NIL,
-										   false, false, true);
-#endif
+		candidates = compat_funcname_candidates(call->funcname);
 		for (; candidates != NULL; candidates = candidates->next)
 			if (func_volatile(candidates->oid) == PROVOLATILE_VOLATILE)
 				return true;
@@ -1033,7 +1024,7 @@ assess_alter_table(Assessment *a, AlterTableStmt *stmt)
 			case AT_SetTableSpace:
 			case AT_SetLogged:
 			case AT_SetUnLogged:
-#if PG_VERSION_NUM >= 150000
+#ifdef COMPAT_HAS_SET_ACCESS_METHOD
 			case AT_SetAccessMethod:
 #endif
 				a->rewrite = true;
@@ -1301,11 +1292,7 @@ option_is_on(List *options, const char *name)
 static void
 assess_reindex(Assessment *a, ReindexStmt *stmt)
 {
-#if PG_VERSION_NUM >= 140000
-	bool		concurrently = option_is_on(stmt->params, "concurrently");
-#else
-	bool		concurrently = stmt->concurrent;
-#endif
+	bool		concurrently = compat_reindex_concurrently(stmt);
 	Oid			relid = InvalidOid;
 
 	a->scan = true;
@@ -1430,8 +1417,8 @@ assess_drop(Assessment *a, DropStmt *stmt)
 				consider_cascade(a, &c,
 								 psprintf("%s %s", classid == TypeRelationId ?
 										  "type" : "function",
-										  getObjectIdentity(&(ObjectAddress)
-															{classid, objid, 0}, true)));
+										  compat_object_identity(&(ObjectAddress)
+																 {classid, objid, 0})));
 			}
 			break;
 		default:

@@ -210,7 +210,9 @@ COMMENT ON VIEW @extschema@.daily_summary IS
 REVOKE ALL ON @extschema@.daily_summary FROM PUBLIC;
 
 --
--- Counters kept in shared memory since the server started.
+-- Counters kept in shared memory since the server started, and whether
+-- the library was preloaded (without it there is no queue and no counter:
+-- they are NULL).
 --
 CREATE FUNCTION @extschema@.shared_stats(
     OUT ok bigint,
@@ -222,7 +224,8 @@ CREATE FUNCTION @extschema@.shared_stats(
     OUT logged bigint,
     OUT pending bigint,
     OUT queue_bytes_used bigint,
-    OUT launcher_running boolean)
+    OUT launcher_running boolean,
+    OUT preloaded boolean)
 RETURNS record
 AS 'MODULE_PATHNAME', 'safe_ddl_stats'
 LANGUAGE C STRICT VOLATILE PARALLEL SAFE;

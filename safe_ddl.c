@@ -27,13 +27,18 @@
 #include "utils/memutils.h"
 #include "utils/timeout.h"
 
-#include "safe_ddl.h"
+#include "attempts.h"
+#include "audit.h"
+#include "classify.h"
+#include "compat.h"
+#include "guard.h"
+#include "ids.h"
+#include "policy.h"
+#include "queue.h"
+#include "rules.h"
+#include "writer.h"
 
-#if PG_VERSION_NUM >= 180000
-PG_MODULE_MAGIC_EXT(.name = "safe_ddl",.version = "1.0");
-#else
-PG_MODULE_MAGIC;
-#endif
+SAFE_DDL_MODULE_MAGIC;
 
 void		_PG_init(void);
 
@@ -67,35 +72,19 @@ static const struct config_enum_entry require_options[] = {
 	{NULL, 0, false}
 };
 
-static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-
-#if PG_VERSION_NUM >= 140000
-#define PROCESS_UTILITY_PARAMS \
-	PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, \
-	ProcessUtilityContext context, ParamListInfo params, \
-	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
-#define PROCESS_UTILITY_ARGS \
-	pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
-#else
-#define PROCESS_UTILITY_PARAMS \
-	PlannedStmt *pstmt, const char *queryString, \
-	ProcessUtilityContext context, ParamListInfo params, \
-	QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
-#define PROCESS_UTILITY_ARGS \
-	pstmt, queryString, context, params, queryEnv, dest, qc
-#endif
-
-static void safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS);
+static void safe_ddl_ProcessUtility(PlannedStmt *pstmt,
+									const char *queryString,
+									bool readOnlyTree,
+									ProcessUtilityContext context,
+									ParamListInfo params,
+									QueryEnvironment *queryEnv,
+									DestReceiver *dest,
+									QueryCompletion *qc);
 static void warn_not_preloaded(void);
 
-static void
-call_next_ProcessUtility(PROCESS_UTILITY_PARAMS)
-{
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(PROCESS_UTILITY_ARGS);
-	else
-		standard_ProcessUtility(PROCESS_UTILITY_ARGS);
-}
+#define CALL_NEXT_PROCESS_UTILITY() \
+	compat_next_process_utility(pstmt, queryString, readOnlyTree, context, \
+								params, queryEnv, dest, qc)
 
 /*
  * Module load: declare the settings and install the hook.
@@ -196,8 +185,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 
-	prev_ProcessUtility = ProcessUtility_hook;
-	ProcessUtility_hook = safe_ddl_ProcessUtility;
+	compat_install_process_utility(safe_ddl_ProcessUtility);
 	safe_ddl_audit_init();
 	safe_ddl_guard_init();
 	safe_ddl_attempts_init();
@@ -229,11 +217,7 @@ _PG_init(void)
 	else if (creating_extension)
 		warn_not_preloaded();
 
-#if PG_VERSION_NUM >= 150000
-	MarkGUCPrefixReserved("safe_ddl");
-#else
-	EmitWarningsOnPlaceholders("safe_ddl");
-#endif
+	compat_reserve_guc_prefix("safe_ddl");
 }
 
 static double
@@ -328,7 +312,10 @@ passes_through(PlannedStmt *pstmt, ProcessUtilityContext context)
  * after the facts every row needs have been taken.
  */
 static void
-safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
+safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+						bool readOnlyTree, ProcessUtilityContext context,
+						ParamListInfo params, QueryEnvironment *queryEnv,
+						DestReceiver *dest, QueryCompletion *qc)
 {
 	SafeDdlStatement *stmt;
 	MemoryContext level_context;
@@ -340,7 +327,7 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 
 	if (passes_through(pstmt, context))
 	{
-		call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
+		CALL_NEXT_PROCESS_UTILITY();
 		return;
 	}
 
@@ -375,8 +362,8 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 	{
 		Oid			log_relid;
 
-		/* What it is, what it risks, then the policy. */
-		oldcontext = MemoryContextSwitchTo(level_context);
+		SafeDdlPolicyInput input;
+
 		if (safe_ddl_audit)
 		{
 			safe_ddl_owe_row(stmt);
@@ -384,7 +371,13 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 		}
 		log_relid = safe_ddl_audit_log(NULL);
 		stmt->log_installed = OidIsValid(log_relid);
-		safe_ddl_classify(stmt, pstmt->utilityStmt);
+
+		/* What it is, what it risks, then the policy. */
+		input.lock_timeout_ms = stmt->lock_timeout_ms;
+		input.statement_timeout_ms = stmt->statement_timeout_ms;
+		input.allow_destructive = safe_ddl_allow_destructive;
+		oldcontext = MemoryContextSwitchTo(level_context);
+		safe_ddl_evaluate(stmt, pstmt->utilityStmt, &input);
 		MemoryContextSwitchTo(oldcontext);
 
 		if (stmt->temp_only)
@@ -392,17 +385,10 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 			/* Temporary objects only: neither checked nor recorded. */
 			safe_ddl_owe_row(NULL);
 			audited = false;
-			call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
+			CALL_NEXT_PROCESS_UTILITY();
 		}
 		else
 		{
-			oldcontext = MemoryContextSwitchTo(level_context);
-			safe_ddl_assess(stmt, pstmt->utilityStmt,
-							safe_ddl_allow_destructive);
-			if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
-				stmt->policy_violation = safe_ddl_policy_violation(stmt);
-			MemoryContextSwitchTo(oldcontext);
-
 			/* The extension's own objects: superusers only, whatever the mode. */
 			safe_ddl_guard_ddl(stmt, pstmt->utilityStmt);
 
@@ -430,7 +416,7 @@ safe_ddl_ProcessUtility(PROCESS_UTILITY_PARAMS)
 			 * it completes (and the write is part of it: if the write fails,
 			 * so does the statement), or handed to the writer when it fails.
 			 */
-			call_next_ProcessUtility(PROCESS_UTILITY_ARGS);
+			CALL_NEXT_PROCESS_UTILITY();
 			stmt->duration_ms = elapsed_ms(start);
 			if (audited)
 				safe_ddl_record_ok(stmt);

@@ -35,8 +35,10 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "safe_ddl.h"
+#include "audit.h"
 #include "queue.h"
+#include "row.h"
+#include "writer.h"
 
 PGDLLEXPORT void safe_ddl_launcher_main(Datum main_arg);
 PGDLLEXPORT void safe_ddl_writer_main(Datum main_arg);
@@ -298,7 +300,7 @@ write_records(List *records, List *positions, bool last_chance,
 		{
 			SafeDdlStatement stmt;
 
-			safe_ddl_record_to_statement(lfirst(lc), &stmt);
+			safe_ddl_row_unflatten(lfirst(lc), &stmt);
 			if (rel != NULL)
 			{
 				safe_ddl_audit_insert(rel, seqid, &stmt);
@@ -357,7 +359,7 @@ write_records(List *records, List *positions, bool last_chance,
 		char	   *why = psprintf("the writer could not insert it: %s",
 								   edata->message);
 
-		safe_ddl_record_to_statement(linitial(records), &stmt);
+		safe_ddl_row_unflatten(linitial(records), &stmt);
 		safe_ddl_log_record(&stmt, why);
 		safe_ddl_queue_complete(positions, 0);
 	}
@@ -453,18 +455,16 @@ writer_settings(void)
 		{"statement_timeout", "0"},
 		{"lock_timeout", WRITER_LOCK_TIMEOUT},
 		{"idle_in_transaction_session_timeout", "0"},
-#if PG_VERSION_NUM >= 140000
+		/* those an older major does not have are skipped */
 		{"idle_session_timeout", "0"},
-#endif
-#if PG_VERSION_NUM >= 170000
 		{"transaction_timeout", "0"},
-#endif
 	};
 	size_t		i;
 
 	for (i = 0; i < lengthof(settings); i++)
-		SetConfigOption(settings[i].name, settings[i].value,
-						PGC_SUSET, PGC_S_OVERRIDE);
+		if (GetConfigOption(settings[i].name, true, false) != NULL)
+			SetConfigOption(settings[i].name, settings[i].value,
+							PGC_SUSET, PGC_S_OVERRIDE);
 }
 
 static void

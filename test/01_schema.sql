@@ -17,7 +17,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(130);
+SELECT plan(131);
 
 -- The extension and its schema ------------------------------------------
 
@@ -214,7 +214,7 @@ SELECT col_type_is('safe_ddl', 'daily_summary', 'max_ms', 'numeric', 'daily_summ
 SELECT has_view('safe_ddl', 'stats', 'view safe_ddl.stats exists');
 SELECT columns_are('safe_ddl', 'stats', ARRAY[
     'ok', 'refused', 'failed', 'rolled_back', 'queued', 'written', 'logged',
-    'pending', 'queue_bytes_used', 'launcher_running'],
+    'pending', 'queue_bytes_used', 'launcher_running', 'preloaded'],
     'stats has the documented columns');
 SELECT results_eq(
     $$SELECT attname::text COLLATE "default", format_type(atttypid, atttypmod) FROM pg_attribute
@@ -222,10 +222,12 @@ SELECT results_eq(
     $$VALUES ('ok', 'bigint'), ('refused', 'bigint'), ('failed', 'bigint'),
              ('rolled_back', 'bigint'), ('queued', 'bigint'), ('written', 'bigint'),
              ('logged', 'bigint'), ('pending', 'bigint'),
-             ('queue_bytes_used', 'bigint'), ('launcher_running', 'boolean')$$,
-    'stats: nine bigint counters and launcher_running boolean, in order');
+             ('queue_bytes_used', 'bigint'), ('launcher_running', 'boolean'),
+             ('preloaded', 'boolean')$$,
+    'stats: nine bigint counters, launcher_running and preloaded booleans, in order');
 SELECT is((SELECT count(*) FROM safe_ddl.stats), 1::bigint, 'stats has exactly one row');
 SELECT ok((SELECT launcher_running FROM safe_ddl.stats), 'stats says the launcher runs (library preloaded)');
+SELECT ok((SELECT preloaded FROM safe_ddl.stats), 'stats says the library was preloaded');
 
 -- recent_changes: newest (highest id) first.  The four rows inserted above
 -- are the newest; the view lists them before older ones.

@@ -1,0 +1,244 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.c
+ *		The code of compat.h: what differs between PostgreSQL 13 and 18.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
+
+#include "compat.h"
+
+/* ----------------------------------------------------------------
+ * ProcessUtility
+ * ----------------------------------------------------------------
+ */
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static compat_process_utility_fn installed_hook = NULL;
+
+#if PG_VERSION_NUM < 140000
+static void
+process_utility_pg13(PlannedStmt *pstmt, const char *queryString,
+					 ProcessUtilityContext context, ParamListInfo params,
+					 QueryEnvironment *queryEnv, DestReceiver *dest,
+					 QueryCompletion *qc)
+{
+	installed_hook(pstmt, queryString, false, context, params, queryEnv,
+				   dest, qc);
+}
+#endif
+
+void
+compat_install_process_utility(compat_process_utility_fn hook)
+{
+	installed_hook = hook;
+	prev_ProcessUtility = ProcessUtility_hook;
+#if PG_VERSION_NUM >= 140000
+	ProcessUtility_hook = hook;
+#else
+	ProcessUtility_hook = process_utility_pg13;
+#endif
+}
+
+void
+compat_next_process_utility(PlannedStmt *pstmt, const char *queryString,
+							bool readOnlyTree, ProcessUtilityContext context,
+							ParamListInfo params, QueryEnvironment *queryEnv,
+							DestReceiver *dest, QueryCompletion *qc)
+{
+#if PG_VERSION_NUM >= 140000
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+							queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+#else
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, context, params, queryEnv,
+							dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, context, params,
+								queryEnv, dest, qc);
+#endif
+}
+
+/* ----------------------------------------------------------------
+ * Shared memory
+ * ----------------------------------------------------------------
+ */
+
+#define MAX_REQUESTS	4
+
+static void (*requests[MAX_REQUESTS]) (void);
+static int	nrequests = 0;
+
+#if PG_VERSION_NUM >= 150000
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+
+static void
+shmem_request(void)
+{
+	int			i;
+
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	for (i = 0; i < nrequests; i++)
+		requests[i] ();
+}
+#endif
+
+/*
+ * Have request called when shared memory may be requested: from the
+ * shmem_request_hook on PostgreSQL 15 and later, at once (from _PG_init,
+ * while preloading) before.
+ */
+void
+compat_request_shmem(void (*request) (void))
+{
+#if PG_VERSION_NUM >= 150000
+	if (nrequests == 0)
+	{
+		prev_shmem_request_hook = shmem_request_hook;
+		shmem_request_hook = shmem_request;
+	}
+	if (nrequests >= MAX_REQUESTS)
+		elog(ERROR, "safe_ddl: too many shared memory requests");
+	requests[nrequests++] = request;
+#else
+	request();
+#endif
+}
+
+/* ----------------------------------------------------------------
+ * GUC
+ * ----------------------------------------------------------------
+ */
+
+void
+compat_reserve_guc_prefix(const char *prefix)
+{
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved(prefix);
+#else
+	EmitWarningsOnPlaceholders(prefix);
+#endif
+}
+
+/* Memory for a check hook's "extra", which GUC frees with free(). */
+void *
+compat_guc_malloc(size_t size)
+{
+#if PG_VERSION_NUM >= 160000
+	return guc_malloc(LOG, size);
+#else
+	return malloc(size);
+#endif
+}
+
+/* ----------------------------------------------------------------
+ * Catalog and parse trees
+ * ----------------------------------------------------------------
+ */
+
+/* An object's identity; NULL when it no longer exists (14 and later). */
+char *
+compat_object_identity(const ObjectAddress *address)
+{
+#if PG_VERSION_NUM >= 140000
+	return getObjectIdentity(address, true);
+#else
+	return getObjectIdentity(address);
+#endif
+}
+
+/* The functions of a name, any number of arguments, on the search path. */
+FuncCandidateList
+compat_funcname_candidates(List *names)
+{
+#if PG_VERSION_NUM >= 140000
+	return FuncnameGetCandidates(names, -1, NIL, false, false, false, true);
+#else
+	return FuncnameGetCandidates(names, -1, NIL, false, false, true);
+#endif
+}
+
+bool
+compat_reindex_concurrently(ReindexStmt *stmt)
+{
+#if PG_VERSION_NUM >= 140000
+	ListCell   *lc;
+
+	foreach(lc, stmt->params)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, "concurrently") == 0)
+			return opt->arg == NULL || defGetBoolean(opt);
+	}
+	return false;
+#else
+	return stmt->concurrent;
+#endif
+}
+
+ObjectType
+compat_create_table_as_objtype(CreateTableAsStmt *stmt)
+{
+#if PG_VERSION_NUM >= 140000
+	return stmt->objtype;
+#else
+	return stmt->relkind;
+#endif
+}
+
+ObjectType
+compat_alter_table_objtype(AlterTableStmt *stmt)
+{
+#if PG_VERSION_NUM >= 140000
+	return stmt->objtype;
+#else
+	return stmt->relkind;
+#endif
+}
+
+/* A Boolean constant of a SET (15 and later have the node): its value. */
+bool
+compat_boolean_value(Node *value, bool *result)
+{
+#if PG_VERSION_NUM >= 150000
+	if (IsA(value, Boolean))
+	{
+		*result = boolVal(value);
+		return true;
+	}
+#endif
+	return false;
+}
+
+/* ----------------------------------------------------------------
+ * Executor
+ * ----------------------------------------------------------------
+ */
+
+void
+compat_insert_index_tuples(ResultRelInfo *rri, TupleTableSlot *slot,
+						   EState *estate)
+{
+#if PG_VERSION_NUM >= 160000
+	(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL,
+								 false);
+#elif PG_VERSION_NUM >= 140000
+	(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
+#else
+	estate->es_result_relation_info = rri;
+	(void) ExecInsertIndexTuples(slot, estate, false, NULL, NIL);
+#endif
+}
