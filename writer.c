@@ -483,7 +483,14 @@ safe_ddl_writer_main(Datum main_arg)
 	int			written;
 
 	safe_ddl_in_writer = true;
-	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+
+	/*
+	 * SIGTERM ends the writer at once, even while it waits for a lock (a
+	 * flag would only be seen between batches): its transaction aborts,
+	 * and the rows it claimed are claimed again by the next writer, or
+	 * saved with the queue at shutdown.
+	 */
+	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
 
@@ -526,8 +533,6 @@ safe_ddl_writer_main(Datum main_arg)
 		{
 			/* The log is locked: try again in a while (not an idle exit). */
 			idle_since = GetCurrentTimestamp();
-			if (ShutdownRequestPending)
-				break;
 			(void) WaitLatch(MyLatch,
 							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 WRITER_LOCKED_NAP_MS, PG_WAIT_EXTENSION);
@@ -535,9 +540,8 @@ safe_ddl_writer_main(Datum main_arg)
 			continue;
 		}
 
-		/* Nothing to write.  On shutdown, what comes later is saved. */
-		if (ShutdownRequestPending ||
-			TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(),
+		/* Nothing to write for a while: leave. */
+		if (TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(),
 									   WRITER_IDLE_EXIT_MS))
 			break;
 

@@ -10,6 +10,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use SafeDdlTest;
 use Test::More;
+use Time::HiRes;
 
 my $node = new_safe_ddl_node('writer', "restart_after_crash = on\n");
 $node->safe_psql('postgres', "SET lock_timeout = '5s'; CREATE TABLE w (id int);");
@@ -17,17 +18,20 @@ $node->safe_psql('postgres', "SET lock_timeout = '5s'; CREATE TABLE w (id int);"
 # Terminate the launcher: the postmaster starts it again.
 my $launcher = launcher_pid($node);
 $node->safe_psql('postgres', "SELECT pg_terminate_backend($launcher)");
-$node->poll_query_until('postgres',
-	"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'safe_ddl launcher' AND pid <> $launcher"
-) or die 'the launcher did not come back';
-ok(1, 'a terminated launcher is restarted');
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'safe_ddl launcher' AND pid <> $launcher"
+	),
+	'a terminated launcher is restarted');
 
 # A writer killed in the middle of a batch.  A session holding the log's
 # lock keeps the writer inside its transaction (its rows claimed, not yet
 # committed) while four sessions queue 400 refusals; then the writer is
-# terminated (it finishes its batch, then leaves) or killed outright (the
-# postmaster restarts every process; the queue is saved and loaded, and
-# the claimed rows, whose transaction never committed, are written again).
+# terminated (it leaves at once, even while it waits for the lock: its
+# transaction aborts and a new writer claims the rows again) or killed
+# outright (the postmaster restarts every process; the queue is saved and
+# loaded, and the claimed rows, whose transaction never committed, are
+# written again).
 foreach my $signal ('TERM', 'KILL')
 {
 	my $per_session = 100;
@@ -54,6 +58,19 @@ foreach my $signal ('TERM', 'KILL')
 
 	if ($signal eq 'TERM')
 	{
+		# It leaves while the log is still locked, at once: not when its
+		# lock wait ends (the writer's lock_timeout is 10 s).
+		my $gone = 0;
+		foreach (1 .. 50)
+		{
+			$gone = $node->safe_psql('postgres',
+				"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $writer"
+			) eq 't';
+			last if $gone;
+			Time::HiRes::usleep(100_000);
+		}
+		ok($gone,
+			'SIGTERM: the writer left within 5 s, while it still waited for the lock');
 		$blocker->query_safe('COMMIT;');
 		$blocker->quit;
 	}
@@ -67,6 +84,11 @@ foreach my $signal ('TERM', 'KILL')
 			'SIGKILL: the queue was saved across the crash restart');
 	}
 
+	# The writer that was signalled is gone, so whatever empties the queue
+	# now is a new one.
+	is( $node->safe_psql('postgres',
+			"SELECT count(*) FROM pg_stat_activity WHERE pid = $writer"),
+		'0', "SIG$signal: the signalled writer is gone");
 	ok(wait_for_queue($node, 'postgres'),
 		"SIG$signal: a new writer emptied the queue");
 	my ($rows, $distinct) = split /\|/,
