@@ -61,6 +61,8 @@
 #include "parser/parse_type.h"
 #include "storage/bufmgr.h"
 #include "storage/lock.h"
+#include "storage/smgr.h"
+#include "utils/inval.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -298,6 +300,34 @@ relation_oid(const RangeVar *rv)
 }
 
 /*
+ * Blocks of one relation's main fork, as the storage manager knows them.
+ * Nothing here holds a lock on the relation: a concurrent rewrite or DROP
+ * may have removed the file our relation cache entry still names.  Then
+ * read the invalidations and look again; a relation that is gone has no
+ * blocks, one whose file still cannot be found counts as very large (and
+ * so as holding data: the safe side for every rule).
+ */
+static BlockNumber
+storage_blocks(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	Relation	fresh;
+	BlockNumber blocks;
+
+	if (smgrexists(RelationGetSmgr(rel), MAIN_FORKNUM))
+		return smgrnblocks(RelationGetSmgr(rel), MAIN_FORKNUM);
+
+	AcceptInvalidationMessages();
+	fresh = RelationIdGetRelation(relid);
+	if (fresh == NULL)
+		return 0;
+	blocks = smgrexists(RelationGetSmgr(fresh), MAIN_FORKNUM) ?
+		smgrnblocks(RelationGetSmgr(fresh), MAIN_FORKNUM) : MaxBlockNumber;
+	RelationClose(fresh);
+	return blocks;
+}
+
+/*
  * Blocks of the main fork.  A partitioned table's are its partitions'; with
  * recurse (a statement that also acts on inheritance children, as ALTER
  * TABLE without ONLY does), a parent's include its children's.
@@ -310,7 +340,7 @@ relation_blocks(Relation rel, bool recurse)
 	ListCell   *lc;
 
 	if (!recurse && RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
-		return RelationGetNumberOfBlocks(rel);
+		return storage_blocks(rel);
 	if (!recurse && rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
 		return 0;
 
@@ -323,7 +353,7 @@ relation_blocks(Relation rel, bool recurse)
 		if (part == NULL)
 			continue;
 		if (RELKIND_HAS_STORAGE(part->rd_rel->relkind))
-			blocks += RelationGetNumberOfBlocks(part);
+			blocks = Min((uint64) blocks + storage_blocks(part), MaxBlockNumber);
 		RelationClose(part);
 	}
 	return blocks;
@@ -366,7 +396,7 @@ relation_is_empty(Relation rel)
 			empty = false;
 		else if (RELKIND_HAS_STORAGE(r->rd_rel->relkind))
 		{
-			if (RelationGetNumberOfBlocks(r) > 0)
+			if (storage_blocks(r) > 0)
 				empty = false;
 			else if (OidIsValid(r->rd_rel->reltoastrelid))
 			{
@@ -374,7 +404,7 @@ relation_is_empty(Relation rel)
 
 				if (toast != NULL)
 				{
-					if (RelationGetNumberOfBlocks(toast) > 0)
+					if (storage_blocks(toast) > 0)
 						empty = false;
 					RelationClose(toast);
 				}
