@@ -39,6 +39,7 @@
 
 #include "attempts.h"
 #include "audit.h"
+#include "inflight.h"
 #include "queue.h"
 #include "row.h"
 
@@ -47,6 +48,7 @@ typedef struct PendingRow
 {
 	SubTransactionId subid;		/* the (sub)transaction that wrote it */
 	SafeDdlFlatRow *record;		/* flat copy, outcome to be rolled_back */
+	int			inflight;		/* its slot for the crash (inflight.c), or -1 */
 } PendingRow;
 
 static MemoryContext pending_context = NULL;
@@ -64,6 +66,7 @@ typedef struct AttemptLevel
 {
 	MemoryContext context;		/* reset when the level is entered again */
 	SafeDdlStatement *stmt;		/* the attempt whose row is still owed */
+	int			inflight;		/* its slot for the crash (inflight.c), or -1 */
 } AttemptLevel;
 
 static AttemptLevel *levels = NULL;
@@ -137,12 +140,28 @@ safe_ddl_begin_attempt(SafeDdlStatement *stmt)
 	stmt->started_at = GetCurrentTimestamp();
 }
 
-/* The row of stmt is written or handed over: no longer owed. */
-static void
-row_given(SafeDdlStatement *stmt)
+/*
+ * The row of stmt is written or handed over: no longer owed.  Its crash
+ * slot is freed, or, for an ok row, returned to the caller, who keeps it
+ * until the transaction ends.
+ */
+static int
+row_given(SafeDdlStatement *stmt, bool keep_inflight)
 {
+	int			slot = -1;
+
 	if (depth > 0 && levels[depth - 1].stmt == stmt)
+	{
 		levels[depth - 1].stmt = NULL;
+		slot = levels[depth - 1].inflight;
+		levels[depth - 1].inflight = -1;
+		if (!keep_inflight)
+		{
+			safe_ddl_inflight_end(slot);
+			slot = -1;
+		}
+	}
+	return slot;
 }
 
 /*
@@ -152,7 +171,7 @@ row_given(SafeDdlStatement *stmt)
 static void
 hand_over(SafeDdlStatement *stmt, MemoryContext context)
 {
-	row_given(stmt);
+	(void) row_given(stmt, false);
 	if (stmt->log_installed)
 		safe_ddl_queue_push(safe_ddl_row_flatten(stmt, context));
 	else
@@ -169,18 +188,16 @@ safe_ddl_record_ok(SafeDdlStatement *stmt)
 	MemoryContext oldcontext;
 	PendingRow *row;
 	bool		written;
+	int			slot;
 
 	stmt->outcome = SAFE_DDL_OUTCOME_OK;
 	stmt->xid = GetTopFullTransactionId();
 	writing_row = true;			/* reset by safe_ddl_leave_level on error */
 	written = safe_ddl_audit_write(stmt);
 	writing_row = false;
+	slot = row_given(stmt, written);
 	if (!written)
-	{
-		row_given(stmt);
 		return;
-	}
-	row_given(stmt);
 
 	if (pending_context == NULL)
 		pending_context = AllocSetContextCreate(TopMemoryContext,
@@ -191,6 +208,8 @@ safe_ddl_record_ok(SafeDdlStatement *stmt)
 	row->subid = GetCurrentSubTransactionId();
 	row->record = safe_ddl_row_flatten(stmt, pending_context);
 	safe_ddl_row_set_outcome(row->record, SAFE_DDL_OUTCOME_ROLLED_BACK);
+	row->inflight = slot;
+	safe_ddl_inflight_written(slot, row->record, GetTopTransactionId());
 	pending_rows = lappend(pending_rows, row);
 	MemoryContextSwitchTo(oldcontext);
 }
@@ -248,6 +267,7 @@ roll_back_rows(SubTransactionId subid)
 			continue;
 		safe_ddl_count_attempt(SAFE_DDL_OUTCOME_ROLLED_BACK, 1);
 		safe_ddl_queue_push(row->record);
+		safe_ddl_inflight_end(row->inflight);
 		pending_rows = foreach_delete_current(pending_rows, lc);
 	}
 }
@@ -255,6 +275,10 @@ roll_back_rows(SubTransactionId subid)
 static void
 forget_rows(void)
 {
+	ListCell   *lc;
+
+	foreach(lc, pending_rows)
+		safe_ddl_inflight_end(((PendingRow *) lfirst(lc))->inflight);
 	pending_rows = NIL;
 	MemoryContextReset(pending_context);
 }
@@ -352,6 +376,7 @@ attempts_at_exit(int code, Datum arg)
 		}
 		depth--;
 	}
+	safe_ddl_inflight_end_all();
 }
 
 /*
@@ -406,6 +431,7 @@ safe_ddl_enter_level(void)
 	else
 		MemoryContextReset(level->context);
 	level->stmt = NULL;
+	level->inflight = -1;
 	depth++;
 	return level->context;
 }
@@ -421,10 +447,22 @@ safe_ddl_owe_row(SafeDdlStatement *stmt)
 	levels[depth - 1].stmt = stmt;
 }
 
+/*
+ * The statement is about to run: from now on a crash leaves its row too.
+ */
+void
+safe_ddl_attempt_running(SafeDdlStatement *stmt)
+{
+	Assert(depth > 0 && levels[depth - 1].stmt == stmt);
+	levels[depth - 1].inflight = safe_ddl_inflight_begin(stmt);
+}
+
 void
 safe_ddl_leave_level(void)
 {
 	Assert(depth > 0);
+	safe_ddl_inflight_end(levels[depth - 1].inflight);
+	levels[depth - 1].inflight = -1;
 	levels[depth - 1].stmt = NULL;
 	depth--;
 	writing_row = false;

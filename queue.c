@@ -217,6 +217,8 @@ safe_ddl_queue_save_each(bool (*save) (SafeDdlFlatRow *row, void *arg),
 		}
 		if (rec->state == REC_PENDING || rec->state == REC_CLAIMED)
 		{
+			if (rec->state == REC_PENDING)
+				rec->written_xid = InvalidTransactionId;
 			if (!save(rec, arg))
 				break;
 			saved++;
@@ -233,8 +235,13 @@ safe_ddl_queue_append_loaded(SafeDdlFlatRow *row)
 	if (row->size < RECORD_HEADER_SIZE || row->size > queue->capacity / 2 ||
 		!safe_ddl_row_is_sane(row))
 		return false;
-	row->state = REC_PENDING;
-	row->written_xid = InvalidTransactionId;
+	/*
+	 * A row claimed by a transaction (a writer's, or the one that wrote an
+	 * attempt's ok row before a crash) stays claimed by it: the next
+	 * writer drops it if that transaction committed after all.
+	 */
+	row->state = TransactionIdIsValid(row->written_xid) ?
+		REC_CLAIMED : REC_PENDING;
 	return queue_append(row);
 }
 

@@ -29,6 +29,7 @@
 #include "storage/fd.h"
 #include "utils/memutils.h"
 
+#include "inflight.h"
 #include "queue.h"
 
 #define QUEUE_FILE			PGSTAT_STAT_PERMANENT_DIRECTORY "/safe_ddl_queue.dat"
@@ -74,6 +75,7 @@ safe_ddl_queue_file_save(int code, Datum arg)
 	if (fwrite(&header, sizeof(header), 1, file) != 1)
 		goto error;
 	saved = safe_ddl_queue_save_each(save_row, file);
+	saved += safe_ddl_inflight_save_each(save_row, file);
 	if (ferror(file))
 		goto error;
 	if (FreeFile(file))

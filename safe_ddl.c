@@ -33,6 +33,7 @@
 #include "compat.h"
 #include "guard.h"
 #include "ids.h"
+#include "inflight.h"
 #include "policy.h"
 #include "queue.h"
 #include "rules.h"
@@ -212,6 +213,7 @@ _PG_init(void)
 								NULL, NULL, NULL);
 		safe_ddl_queue_init();
 		safe_ddl_ids_init();
+		safe_ddl_inflight_init();
 		safe_ddl_register_launcher();
 	}
 	else if (creating_extension)
@@ -410,6 +412,9 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			 */
 			if (audited && OidIsValid(log_relid))
 				LockRelationOid(log_relid, RowExclusiveLock);
+
+			if (audited)
+				safe_ddl_attempt_running(stmt);
 
 			/*
 			 * Run the statement.  Its row is written in its transaction when

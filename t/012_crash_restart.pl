@@ -1,7 +1,9 @@
 # A backend killed with SIGKILL in the middle of DDL: the postmaster
 # restarts every process.  Every committed change keeps its ok row, the
-# writer comes back by itself, rows still queued are not lost, and new
-# attempts are logged again.
+# writer comes back by itself, rows still queued are not lost, new
+# attempts are logged again -- and the attempts the crash interrupted have
+# their rows too: the ALTER TABLE that was waiting (failed), and the one
+# whose ok row was written in a transaction the crash lost (rolled_back).
 use strict;
 use warnings;
 
@@ -14,7 +16,7 @@ use Test::More;
 
 my $node = new_safe_ddl_node('crash', "restart_after_crash = on\n");
 $node->safe_psql('postgres',
-	"SET lock_timeout = '5s'; CREATE TABLE k (id int); "
+	"SET lock_timeout = '5s'; CREATE TABLE k (id int); CREATE TABLE k2 (id int); "
 	  . join('', map { "ALTER TABLE k ADD COLUMN c$_ int; " } 1 .. 20));
 my $launcher_before = launcher_pid($node);
 
@@ -22,6 +24,13 @@ my $launcher_before = launcher_pid($node);
 # the middle of an ALTER TABLE.
 run_sessions($node, 'postgres',
 	join('', map { "COMMENT ON TABLE k IS 'before crash $_';\n" } 1 .. 300));
+
+# A migration that completed an ALTER TABLE (its ok row written) and sits
+# in its open transaction when the crash comes.
+my $open = $node->background_psql('postgres', on_error_stop => 0);
+$open->query_safe(
+	"SET application_name = 'open_tx'; SET lock_timeout = '5s'; BEGIN; ALTER TABLE k2 ADD COLUMN uncommitted int;"
+);
 
 my $holder = $node->background_psql('postgres');
 $holder->query_safe('BEGIN; LOCK TABLE k IN ACCESS SHARE MODE;');
@@ -36,6 +45,7 @@ $node->poll_query_until('postgres',
 kill 'KILL', $victim_pid;
 eval { $victim->quit };
 eval { $holder->quit };
+eval { $open->quit };
 
 # The postmaster restarts everything; wait until it accepts connections.
 ok($node->poll_query_until('postgres', 'SELECT 1', '1'),
@@ -61,6 +71,21 @@ is( $node->safe_psql('postgres',
 	),
 	'300',
 	'the refusals queued before the crash are all there, once');
+is( $node->safe_psql('postgres',
+		"SELECT outcome || ': ' || error_message FROM safe_ddl.audit_log WHERE statement = 'ALTER TABLE k ADD COLUMN doomed int'"
+	),
+	'failed: the server crashed while the statement ran',
+	'the ALTER TABLE the crash interrupted has one row: failed');
+is( $node->safe_psql('postgres',
+		"SELECT string_agg(outcome, ',') FROM safe_ddl.audit_log WHERE statement = 'ALTER TABLE k2 ADD COLUMN uncommitted int'"
+	),
+	'rolled_back',
+	'the ALTER TABLE whose transaction the crash lost has one row: rolled_back');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM pg_attribute WHERE attrelid = 'k2'::regclass AND attname = 'uncommitted'"
+	),
+	'0',
+	'and it did not happen');
 
 # Ids are handed out from shared memory in blocks reserved in the
 # sequence (ids.c): the block in hand died with the crash, and new rows
