@@ -998,6 +998,10 @@ collect_targets(Node *parsetree, Targets *targets)
 			add_plain_name(targets,
 						   ((DropTableSpaceStmt *) parsetree)->tablespacename);
 			return "tablespace";
+		case T_AlterTableMoveAllStmt:
+			add_plain_name(targets,
+						   ((AlterTableMoveAllStmt *) parsetree)->orig_tablespacename);
+			return "tablespace";
 		case T_CreateEventTrigStmt:
 			add_plain_name(targets, ((CreateEventTrigStmt *) parsetree)->trigname);
 			return "event trigger";

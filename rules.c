@@ -1285,6 +1285,39 @@ data_relations(Oid nspid, Oid tablespace, List *owners, bool clustered_only)
 	return result;
 }
 
+/*
+ * The indexes ALTER INDEX ALL IN TABLESPACE moves: in that tablespace,
+ * owned by one of owners (NIL: anyone), not of the system catalogs.
+ */
+static List *
+indexes_in_tablespace(Oid tablespace, List *owners)
+{
+	Relation	classRel = table_open(RelationRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(classRel, 0, NULL);
+	HeapTuple	tup;
+	List	   *result = NIL;
+
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+		if (form->relkind != RELKIND_INDEX ||
+			form->relpersistence == RELPERSISTENCE_TEMP ||
+			IsCatalogNamespace(form->relnamespace) ||
+			IsToastNamespace(form->relnamespace))
+			continue;
+		if ((OidIsValid(form->reltablespace) ? form->reltablespace : MyDatabaseTableSpace)
+			!= tablespace)
+			continue;
+		if (owners != NIL && !list_member_oid(owners, form->relowner))
+			continue;
+		result = lappend_oid(result, form->oid);
+	}
+	table_endscan(scan);
+	table_close(classRel, AccessShareLock);
+	return result;
+}
+
 /* Give a rule's verdict on each relation, naming only those that fire. */
 static void
 consider_each(Assessment *a, SafeDdlRuleId rule, List *relids,
@@ -1739,16 +1772,16 @@ assess(Assessment *a, Node *parsetree)
 				foreach(lc, stmt->roles)
 					owners = lappend_oid(owners,
 										 get_rolespec_oid(lfirst(lc), true));
-				if (stmt->objtype == OBJECT_INDEX)
-				{
-					/* indexes are sized by no rule: every one is moved */
-					consider_other(a, SAFE_DDL_RULE_TABLE_REWRITE,
-								   psprintf("every index in tablespace %s",
-											quote_identifier(stmt->orig_tablespacename)));
-					break;
-				}
 				if (!OidIsValid(tablespace))
 					break;
+				if (stmt->objtype == OBJECT_INDEX)
+				{
+					/* each index is copied, under its own lock */
+					consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE,
+								  indexes_in_tablespace(tablespace, owners),
+								  "moving index %s copies it under an ACCESS EXCLUSIVE lock");
+					break;
+				}
 				/* The system catalogs are not moved. */
 				foreach(lc, data_relations(InvalidOid, tablespace, owners, false))
 				{

@@ -125,6 +125,12 @@ SELECT * FROM verdicts('DROP SCHEMA s_empty CASCADE');
 REINDEX SCHEMA s_tiny;
 REINDEX SCHEMA s_big;
 SELECT try('ALTER TABLE ALL IN TABLESPACE pg_default OWNED BY sddl_bob SET TABLESPACE pg_default');
+-- Indexes are sized one by one too: a role's small ones move, the
+-- database's large ones are named.
+SELECT try('ALTER INDEX ALL IN TABLESPACE pg_default OWNED BY sddl_bob SET TABLESPACE pg_default');
+SELECT verdict, rules->>'table_rewrite' AS rule, object_type, object_identities
+  FROM safe_ddl.explain('SET lock_timeout = ''5s''; ALTER INDEX ALL IN TABLESPACE pg_default SET TABLESPACE pg_default')
+ WHERE statement_number = 2;
 SELECT verdict, rules->>'table_rewrite' AS rule,
        'public.ip_child: 184 kB, about 5000 rows' = ANY (table_sizes) AS names_ip_child
   FROM safe_ddl.explain('SET lock_timeout = ''5s''; ALTER TABLE ALL IN TABLESPACE pg_default SET TABLESPACE pg_default')
