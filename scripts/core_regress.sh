@@ -25,6 +25,10 @@
 #   CORE_REGRESS_LOCK_TIMEOUT   lock_timeout of the regression database (30s)
 #   CORE_REGRESS_EXPECTED       tests allowed to differ (alter_table)
 #   CORE_REGRESS_TIMEOUT        seconds allowed for one run of the suite (3600)
+#   CORE_REGRESS_PSQL           "suite" (default): when the mirror's suite is
+#                               older than the server, run it with its own
+#                               version's psql, built once from the same
+#                               source; "server": the server's psql
 #
 # Exit status: 0 when both runs completed, no server process crashed and no
 # test outside CORE_REGRESS_EXPECTED differs; 1 otherwise.
@@ -36,6 +40,7 @@ CACHE=${CORE_REGRESS_CACHE:-/var/cache/safe_ddl-core-regress}
 LOCK_TIMEOUT=${CORE_REGRESS_LOCK_TIMEOUT:-30s}
 EXPECTED=${CORE_REGRESS_EXPECTED-alter_table}
 RUN_TIMEOUT=${CORE_REGRESS_TIMEOUT:-3600}
+PSQL_CHOICE=${CORE_REGRESS_PSQL:-suite}
 PKG=postgresql-$PG_VERSION
 
 die() { echo "core-regress: $*" >&2; exit 1; }
@@ -142,6 +147,36 @@ if [ ! -f "$BUILD/regress.so" ] || [ ! -f "$BUILD/refint.so" ] || [ ! -f "$BUILD
 	make -s -C "$BUILD" PG_CONFIG="$PG_CONFIG" >"$BUILD/build.log" 2>&1 ||
 		{ cat "$BUILD/build.log" >&2; die "cannot build the suite's modules"; }
 fi
+
+# The suite's scripts are written for their own version's psql.  Since
+# CVE-2026-6464's fix, psql skips the lines after a COPY ... FROM stdin
+# that fails before its data as if they were that data, up to the next
+# "\." line; the suites of older minor releases have no such line after
+# their expected-to-fail COPYs, so the server's newer psql would silently
+# skip hundreds of their statements (in copy2, generated, rowsecurity,
+# privileges ...), in both runs.  So when the suite is older than the
+# server, its own psql runs it (libpq and the server stay the server's).
+REGRESS_BINDIR=$PGBIN
+if [ "$SRC_VERSION" != "$SERVER_VERSION" ] && [ "$PSQL_CHOICE" = suite ]; then
+	REGRESS_BINDIR=$CACHE/build/psql-$SRC_VERSION
+	if [ ! -x "$REGRESS_BINDIR/psql" ]; then
+		sddl_say "building psql $SRC_VERSION for its suite (once; about a minute)"
+		rm -rf "$REGRESS_BINDIR" "$REGRESS_BINDIR.src"
+		mkdir -p "$REGRESS_BINDIR.src"
+		tarball=$(ls "$CACHE/src/${PKG}_$SRC_VERSION".orig.tar.* | head -1)
+		if tar -xf "$tarball" -C "$REGRESS_BINDIR.src" --strip-components=1 &&
+			(cd "$REGRESS_BINDIR.src" &&
+				./configure --without-readline --without-zlib --without-icu >configure.log 2>&1 &&
+				make -s -j"$(nproc)" -C src/bin/psql >make.log 2>&1); then
+			mkdir -p "$REGRESS_BINDIR"
+			cp "$REGRESS_BINDIR.src/src/bin/psql/psql" "$REGRESS_BINDIR/psql"
+			rm -rf "$REGRESS_BINDIR.src"
+		else
+			tail -n 20 "$REGRESS_BINDIR.src/configure.log" "$REGRESS_BINDIR.src/src/bin/psql/make.log" 2>/dev/null >&2
+			die "cannot build psql $SRC_VERSION (CORE_REGRESS_PSQL=server runs the suite with the server's psql)"
+		fi
+	fi
+fi
 flock -u 9
 
 # --- results directory ---------------------------------------------------
@@ -229,7 +264,7 @@ ALTER DATABASE $db SET safe_ddl.allow_destructive TO on;"
 	sddl_say "$name: parallel_schedule ($(grep -c '^test:' "$REGRESS_SRC/parallel_schedule") groups)"
 	t0=$(date +%s)
 	(cd "$dir" && runuser -u postgres -- env PGHOST="$tmp" PGPORT=5432 PGUSER=postgres \
-		timeout "$RUN_TIMEOUT" "$PG_REGRESS" --use-existing --dbname="$db" --bindir="$PGBIN" \
+		timeout "$RUN_TIMEOUT" "$PG_REGRESS" --use-existing --dbname="$db" --bindir="$REGRESS_BINDIR" \
 		--inputdir="$REGRESS_SRC" --outputdir="$dir" --dlpath="$BUILD" --no-locale \
 		--schedule="$REGRESS_SRC/parallel_schedule" --max-concurrent-tests=20) \
 		>"$dir/pg_regress.log" 2>&1
@@ -257,8 +292,8 @@ cr_cleanup
 # --- comparison ----------------------------------------------------------
 # "test NAME ... ok" / "     NAME ... FAILED" (PG 15), "ok N - NAME" (16+).
 statuses() {
-	sed -nE 's/^(test |     )?([a-z0-9_]+) +\.\.\. (ok|FAILED|failed \(ignored\)).*/\2 \3/p;
-		s/^(not )?ok [0-9]+ +[-+] ([a-z0-9_]+).*/\2 \1ok/p' "$1" |
+	sed -nE 's/^(test |     )?([a-z0-9_.]+) +\.\.\. (ok|FAILED|failed \(ignored\)).*/\2 \3/p;
+		s/^(not )?ok [0-9]+ +[-+] ([a-z0-9_.]+).*/\2 \1ok/p' "$1" |
 		sed 's/ not ok$/ FAILED/; s/ failed (ignored)$/ ignored/'
 }
 declare -A ST_BARE ST_SDDL
@@ -275,6 +310,7 @@ crashes() {
 
 {
 	echo "PostgreSQL $SERVER_VERSION server ($PGBIN), regression suite of $SRC_VERSION ($REGRESS_SRC)"
+	echo "psql: $("$REGRESS_BINDIR/psql" --version) ($REGRESS_BINDIR)"
 	echo "bare:     $(grep -c . <(statuses "$OUT/bare/pg_regress.log")) tests run, $(grep -c ' FAILED$' <(statuses "$OUT/bare/pg_regress.log")) failed, $(cat "$OUT/bare/seconds")s"
 	echo "safe_ddl: $(grep -c . <(statuses "$OUT/safe_ddl/pg_regress.log")) tests run, $(grep -c ' FAILED$' <(statuses "$OUT/safe_ddl/pg_regress.log")) failed, $(cat "$OUT/safe_ddl/seconds")s"
 } >"$OUT/summary.txt"
