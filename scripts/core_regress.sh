@@ -167,12 +167,13 @@ if [ "$SRC_VERSION" != "$SERVER_VERSION" ] && [ "$PSQL_CHOICE" = suite ]; then
 		if tar -xf "$tarball" -C "$REGRESS_BINDIR.src" --strip-components=1 &&
 			(cd "$REGRESS_BINDIR.src" &&
 				./configure --without-readline --without-zlib --without-icu >configure.log 2>&1 &&
-				make -s -j"$(nproc)" -C src/bin/psql >make.log 2>&1); then
+				make -s -C src/backend generated-headers >make.log 2>&1 &&
+				make -s -j"$(nproc)" -C src/bin/psql >>make.log 2>&1); then
 			mkdir -p "$REGRESS_BINDIR"
 			cp "$REGRESS_BINDIR.src/src/bin/psql/psql" "$REGRESS_BINDIR/psql"
 			rm -rf "$REGRESS_BINDIR.src"
 		else
-			tail -n 20 "$REGRESS_BINDIR.src/configure.log" "$REGRESS_BINDIR.src/src/bin/psql/make.log" 2>/dev/null >&2
+			tail -n 20 "$REGRESS_BINDIR.src/configure.log" "$REGRESS_BINDIR.src/make.log" 2>/dev/null >&2
 			die "cannot build psql $SRC_VERSION (CORE_REGRESS_PSQL=server runs the suite with the server's psql)"
 		fi
 	fi
