@@ -110,7 +110,7 @@ fetch_source() {
 			ln -sfn "postgresql-$upstream" "$link"
 			rm -f "$CACHE/src/for-$SERVER_VERSION.note"
 			[ "$v" = "$DEB_VERSION" ] ||
-				echo "note: Debian's mirrors do not have $PKG $DEB_VERSION (the server's); using $v's suite" \
+				echo "note: $PKG $DEB_VERSION (the server's) cannot be downloaded; using $v's suite" \
 					>"$CACHE/src/for-$SERVER_VERSION.note"
 			SRC=$tree
 			return 0
@@ -149,7 +149,8 @@ if [ ! -f "$BUILD/regress.so" ] || [ ! -f "$BUILD/refint.so" ] || [ ! -f "$BUILD
 fi
 
 # The suite's scripts are written for their own version's psql.  Since
-# CVE-2026-6464's fix, psql skips the lines after a COPY ... FROM stdin
+# upstream's "Teach psql to skip in-line COPY ... FROM STDIN data after a
+# failure" (CVE-2026-6464), psql skips the lines after a COPY ... FROM stdin
 # that fails before its data as if they were that data, up to the next
 # "\." line; the suites of older minor releases have no such line after
 # their expected-to-fail COPYs, so the server's newer psql would silently
