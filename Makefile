@@ -39,4 +39,8 @@ test:
 bench:
 	@bash bench/run.sh
 
-.PHONY: demo test bench
+# PostgreSQL's own regression suite, bare and with safe_ddl (see README, Tests).
+core-regress:
+	@bash scripts/core_regress.sh
+
+.PHONY: demo test bench core-regress
