@@ -444,6 +444,18 @@ roles_own_extension(List *roles)
 }
 
 /* Is this a list of String nodes one of which is the extension's schema? */
+/* The option of that name in a DefElem list, or NULL. */
+static DefElem *
+find_option(List *options, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, options)
+		if (strcmp(lfirst_node(DefElem, lc)->defname, name) == 0)
+			return lfirst_node(DefElem, lc);
+	return NULL;
+}
+
 static bool
 names_extension_schema(List *names)
 {
@@ -519,15 +531,14 @@ safe_ddl_guard_ddl(SafeDdlStatement *stmt, Node *parsetree)
 				refuse(stmt, "move objects into schema safe_ddl");
 			break;
 		case T_CreateExtensionStmt:
-			foreach(lc, ((CreateExtensionStmt *) parsetree)->options)
 			{
-				DefElem    *opt = lfirst_node(DefElem, lc);
+				DefElem    *opt = find_option(((CreateExtensionStmt *) parsetree)->options,
+											  "schema");
 
-				if (strcmp(opt->defname, "schema") == 0 &&
-					strcmp(defGetString(opt), EXTENSION_SCHEMA) == 0)
+				if (opt != NULL && strcmp(defGetString(opt), EXTENSION_SCHEMA) == 0)
 					refuse(stmt, "move objects into schema safe_ddl");
+				break;
 			}
-			break;
 
 			/*
 			 * Statements that reach the extension's objects without naming
@@ -546,15 +557,14 @@ safe_ddl_guard_ddl(SafeDdlStatement *stmt, Node *parsetree)
 				refuse(stmt, "reassign what a role owning objects of safe_ddl owns");
 			break;
 		case T_AlterDefaultPrivilegesStmt:
-			foreach(lc, ((AlterDefaultPrivilegesStmt *) parsetree)->options)
 			{
-				DefElem    *opt = lfirst_node(DefElem, lc);
+				DefElem    *opt = find_option(((AlterDefaultPrivilegesStmt *) parsetree)->options,
+											  "schemas");
 
-				if (strcmp(opt->defname, "schemas") == 0 &&
-					names_extension_schema((List *) opt->arg))
+				if (opt != NULL && names_extension_schema((List *) opt->arg))
 					refuse(stmt, "change the objects of safe_ddl");
+				break;
 			}
-			break;
 		case T_GrantStmt:
 			if (((GrantStmt *) parsetree)->targtype == ACL_TARGET_ALL_IN_SCHEMA &&
 				names_extension_schema(((GrantStmt *) parsetree)->objects))
