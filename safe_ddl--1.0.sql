@@ -4,53 +4,6 @@
 \echo Use "CREATE EXTENSION safe_ddl" to load this file. \quit
 
 --
--- The schema must be the one CREATE EXTENSION just made, not one that was
--- already there: CREATE EXTENSION adopts an existing schema of the name
--- silently, and whoever owns it could then drop the log with the schema
--- (DROP OWNED BY ... CASCADE), or had put objects in it.  The schema
--- CREATE EXTENSION makes is not a member of the extension (it exists
--- before the extension does, which depends on it instead): it is owned by
--- the superuser running CREATE EXTENSION and holds nothing yet.  Anything
--- else is refused.  Every operator is pinned: this runs with the schema in
--- search_path.
---
-DO $check$
-DECLARE
-    nsp oid := '@extschema@'::pg_catalog.regnamespace;
-    owner_name name;
-    owner_is_superuser boolean;
-    objects bigint;
-    creators text;
-BEGIN
-    SELECT r.rolname, r.rolsuper INTO owner_name, owner_is_superuser
-      FROM pg_catalog.pg_namespace n
-      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
-     WHERE n.oid OPERATOR(pg_catalog.=) nsp;
-    SELECT pg_catalog.count(*) INTO objects
-      FROM pg_catalog.pg_depend d
-     WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_namespace'::pg_catalog.regclass
-       AND d.refobjid OPERATOR(pg_catalog.=) nsp
-       AND d.classid OPERATOR(pg_catalog.<>) 'pg_catalog.pg_extension'::pg_catalog.regclass;
-    SELECT pg_catalog.string_agg(pg_catalog.quote_ident(r.rolname), ', ' ORDER BY r.rolname)
-      INTO creators
-      FROM pg_catalog.pg_roles r
-     WHERE NOT r.rolsuper
-       AND pg_catalog.has_schema_privilege(r.oid, nsp, 'CREATE');
-
-    IF NOT owner_is_superuser OR objects OPERATOR(pg_catalog.>) 0 OR creators IS NOT NULL THEN
-        RAISE EXCEPTION 'safe_ddl will not adopt the existing schema %', '@extschema@'
-            USING ERRCODE = 'duplicate_schema',
-                  DETAIL = pg_catalog.format(
-                      'The schema is owned by %s%s, holds %s object(s), and roles that are not superusers may create in it: %s.',
-                      pg_catalog.quote_ident(owner_name),
-                      CASE WHEN owner_is_superuser THEN '' ELSE ' (not a superuser)' END,
-                      objects, COALESCE(creators, 'none')),
-                  HINT = 'Check what the schema holds and who made it, drop or rename it, and run CREATE EXTENSION safe_ddl again: it creates its own schema.';
-    END IF;
-END
-$check$;
-
---
 -- The audit log: one row per DDL statement.  safe_ddl writes it directly
 -- (no INSERT is planned, no trigger fires); ordinary roles can neither
 -- write nor read it until a DBA grants SELECT.
@@ -138,20 +91,7 @@ REVOKE ALL ON @extschema@.recent_changes FROM PUBLIC;
 -- the planner inlines it into the query that calls it: planned once, with
 -- the caller's query.
 --
--- Being inlined, its body is parsed with the caller's search_path, where a
--- database owner's public.@>(text[], text[]) would win over
--- pg_catalog.@>(anyarray, anyarray) and run as the (superuser) caller.
--- Every operator and function is therefore schema-qualified, operators
--- with OPERATOR(pg_catalog.x), which binds like any other operator: hence
--- the parentheses.
---
--- An identity names objects of different kinds alike (a table and a text
--- search dictionary can both be public.accounts), so the kind counts too:
--- object_type NULL, the default, means a relation and what belongs to it,
--- as the log names them; otherwise rows of that object_type.
---
-CREATE FUNCTION @extschema@.object_history(object text, max_rows int DEFAULT 50,
-                                           object_type text DEFAULT NULL)
+CREATE FUNCTION @extschema@.object_history(object text, max_rows int DEFAULT 50)
 RETURNS SETOF @extschema@.audit_log
 LANGUAGE sql STABLE
 AS $$
@@ -160,33 +100,21 @@ AS $$
      CROSS JOIN LATERAL (
             SELECT *
               FROM @extschema@.audit_log a
-             WHERE a.object_identities OPERATOR(pg_catalog.@>) ARRAY[object]
-               AND ((object_history.object_type IS NULL
-                     AND a.object_type OPERATOR(pg_catalog.=) ANY (ARRAY[
-                         'table', 'index', 'view', 'materialized view',
-                         'sequence', 'foreign table', 'table column',
-                         'table constraint', 'trigger', 'policy', 'rule']))
-                    OR a.object_type OPERATOR(pg_catalog.=) object_history.object_type)
-               AND a.started_at OPERATOR(pg_catalog.>=)
-                   CASE WHEN slice OPERATOR(pg_catalog.<) 10
-                        THEN pg_catalog.now() OPERATOR(pg_catalog.-)
-                             (interval '1 day' OPERATOR(pg_catalog.*)
-                              (4 OPERATOR(pg_catalog.^) slice))
-                        ELSE '-infinity' END
-               AND a.started_at OPERATOR(pg_catalog.<)
-                   CASE WHEN slice OPERATOR(pg_catalog.>) 0
-                        THEN pg_catalog.now() OPERATOR(pg_catalog.-)
-                             (interval '1 day' OPERATOR(pg_catalog.*)
-                              (4 OPERATOR(pg_catalog.^) (slice OPERATOR(pg_catalog.-) 1)))
-                        ELSE 'infinity' END
+             WHERE a.object_identities @> ARRAY[object]
+               AND a.started_at >= CASE WHEN slice < 10
+                                        THEN pg_catalog.now() - interval '1 day' * 4 ^ slice
+                                        ELSE '-infinity' END
+               AND a.started_at < CASE WHEN slice > 0
+                                       THEN pg_catalog.now() - interval '1 day' * 4 ^ (slice - 1)
+                                       ELSE 'infinity' END
              ORDER BY a.started_at DESC, a.id DESC) AS a
      LIMIT max_rows;
 $$;
 
-COMMENT ON FUNCTION @extschema@.object_history(text, int, text) IS
-    'safe_ddl: the log of one object (schema-qualified identity; by default a relation or what belongs to it, else of the given object_type), newest first';
+COMMENT ON FUNCTION @extschema@.object_history(text, int) IS
+    'safe_ddl: the log of one object (schema-qualified identity), newest first';
 
-REVOKE ALL ON FUNCTION @extschema@.object_history(text, int, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.object_history(text, int) FROM PUBLIC;
 
 --
 -- Per day, command and outcome: how many, and how long they took.
@@ -210,9 +138,7 @@ COMMENT ON VIEW @extschema@.daily_summary IS
 REVOKE ALL ON @extschema@.daily_summary FROM PUBLIC;
 
 --
--- Counters kept in shared memory since the server started, and whether
--- the library was preloaded (without it there is no queue and no counter:
--- they are NULL).
+-- Counters kept in shared memory since the server started.
 --
 CREATE FUNCTION @extschema@.shared_stats(
     OUT ok bigint,
@@ -224,8 +150,7 @@ CREATE FUNCTION @extschema@.shared_stats(
     OUT logged bigint,
     OUT pending bigint,
     OUT queue_bytes_used bigint,
-    OUT launcher_running boolean,
-    OUT preloaded boolean)
+    OUT launcher_running boolean)
 RETURNS record
 AS 'MODULE_PATHNAME', 'safe_ddl_stats'
 LANGUAGE C STRICT VOLATILE PARALLEL SAFE;

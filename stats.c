@@ -58,7 +58,8 @@ safe_ddl_stats(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	if (tupdesc->natts != STATS_COLUMNS)
+	/* 1.0 declared the columns up to launcher_running; 1.1 adds preloaded */
+	if (tupdesc->natts != STATS_COLUMNS && tupdesc->natts != STATS_PRELOADED)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("safe_ddl.shared_stats() returns %d columns, the library %d",
@@ -67,6 +68,11 @@ safe_ddl_stats(PG_FUNCTION_ARGS)
 
 	if (!safe_ddl_queue_counters(&counters))
 	{
+		if (tupdesc->natts == STATS_PRELOADED)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("safe_ddl must be loaded via shared_preload_libraries"),
+					 errhint("ALTER EXTENSION safe_ddl UPDATE makes the stats view say so instead.")));
 		for (i = 0; i < STATS_COLUMNS; i++)
 			nulls[i] = true;
 		nulls[STATS_PRELOADED] = false;

@@ -26,8 +26,8 @@ SELECT has_extension('safe_ddl', 'safe_ddl', 'extension safe_ddl is installed in
 SELECT results_eq(
     $$SELECT extversion COLLATE "default", extrelocatable, extnamespace::regnamespace::text
         FROM pg_extension WHERE extname = 'safe_ddl'$$,
-    $$VALUES ('1.0'::text, false, 'safe_ddl'::text)$$,
-    'safe_ddl 1.0 is not relocatable and lives in schema safe_ddl');
+    $$VALUES ('1.1'::text, false, 'safe_ddl'::text)$$,
+    'safe_ddl 1.1 is not relocatable and lives in schema safe_ddl');
 SELECT tables_are('safe_ddl', ARRAY['audit_log'],
     'schema safe_ddl has one table: audit_log');
 SELECT sequences_are('safe_ddl', ARRAY['audit_log_id_seq'],
