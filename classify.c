@@ -19,26 +19,35 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_rewrite.h"
 #include "catalog/pg_transform.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/proclang.h"
-#include "parser/parse_func.h"
-#include "nodes/makefuncs.h"
 #include "mb/pg_wchar.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
 #include "parser/parse_type.h"
 #include "parser/scansup.h"
+#include "rewrite/rewriteDefine.h"
+#include "rewrite/rewriteSupport.h"
 #include "storage/lockdefs.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "classify.h"
 #include "compat.h"
@@ -47,6 +56,7 @@
 typedef struct Targets
 {
 	List	   *identities;		/* char * */
+	int			more;			/* identities left out past MAX_IDENTITIES */
 	int			count;			/* targets whose persistence we know */
 	int			temp;			/* ... of which temporary */
 } Targets;
@@ -273,12 +283,24 @@ creation_namespace(void)
  * schema included, is what a search by prefix and the guard read.
  */
 #define MAX_IDENTITY_LENGTH		1024
+#define MAX_IDENTITIES		100
 #define CLIPPED_MARKER			"... [clipped by safe_ddl]"
 
 static void
 add_identity(Targets *targets, char *identity)
 {
 	int			len = strlen(identity);
+
+	/*
+	 * A statement naming thousands of objects (DROP TABLE a, b, c, ...) is
+	 * recorded with the first MAX_IDENTITIES, and a count of the others:
+	 * the row must fit the queue and the server log line stay readable.
+	 */
+	if (list_length(targets->identities) >= MAX_IDENTITIES)
+	{
+		targets->more++;
+		return;
+	}
 
 	if (len > MAX_IDENTITY_LENGTH)
 	{
@@ -339,12 +361,77 @@ add_relation(Targets *targets, const RangeVar *rv, bool creating)
 	return identity;
 }
 
+/* An existing relation target given by OID. */
+static void
+add_relation_oid(Targets *targets, Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	bool		temp = get_rel_persistence(relid) == RELPERSISTENCE_TEMP;
+
+	if (relname == NULL)
+		return;
+	add_identity(targets, temp ?
+				 psprintf("pg_temp.%s", quote_identifier(relname)) :
+				 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											relname));
+	targets->count++;
+	if (temp)
+		targets->temp++;
+}
+
+/*
+ * The relations LOCK TABLE locks when given relid: relid first, and for a
+ * view, the relations its query reads, recursively (PostgreSQL locks them
+ * too).  Read from pg_depend without a lock.
+ */
+List *
+safe_ddl_lock_relations(Oid relid)
+{
+	List	   *result = list_make1_oid(relid);
+	int			i;
+
+	/* breadth first, over a list that grows; views nest 32 deep at most */
+	for (i = 0; i < list_length(result) && i < 1024; i++)
+	{
+		Oid			viewid = list_nth_oid(result, i);
+		Oid			ruleid;
+		Relation	depend;
+		ScanKeyData key[2];
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		if (get_rel_relkind(viewid) != RELKIND_VIEW)
+			continue;
+		ruleid = get_rewrite_oid(viewid, ViewSelectRuleName, true);
+		if (!OidIsValid(ruleid))
+			continue;
+		depend = table_open(DependRelationId, AccessShareLock);
+		ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(RewriteRelationId));
+		ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(ruleid));
+		scan = systable_beginscan(depend, DependDependerIndexId, true, NULL,
+								  2, key);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+
+			if (dep->refclassid == RelationRelationId &&
+				dep->refobjid != viewid)
+				result = list_append_unique_oid(result, dep->refobjid);
+		}
+		systable_endscan(scan);
+		table_close(depend, AccessShareLock);
+	}
+	return result;
+}
+
 /* A "name ON relation" sub-object, and its relation. */
 static void
 add_subobject(Targets *targets, const char *name, const RangeVar *rel,
 			  bool column)
 {
-	Targets		scratch = {NIL, 0, 0};
+	Targets		scratch = {0};
 	char	   *relident = add_relation(&scratch, rel, false);
 
 	if (name != NULL)
@@ -698,7 +785,7 @@ collect_targets(Node *parsetree, Targets *targets)
 		case T_IndexStmt:
 			{
 				IndexStmt  *stmt = (IndexStmt *) parsetree;
-				Targets		table = {NIL, 0, 0};
+				Targets		table = {0};
 				char	   *relident = add_relation(&table, stmt->relation, false);
 
 				if (stmt->idxname != NULL)
@@ -957,7 +1044,21 @@ collect_targets(Node *parsetree, Targets *targets)
 			}
 		case T_LockStmt:
 			foreach(lc, ((LockStmt *) parsetree)->relations)
-				add_relation(targets, lfirst_node(RangeVar, lc), false);
+			{
+				RangeVar   *rv = lfirst_node(RangeVar, lc);
+				Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+				ListCell   *lc2;
+
+				add_relation(targets, rv, false);
+
+				/*
+				 * LOCK on a view locks what the view reads too: a temporary
+				 * view of a permanent table is not temporary-only.
+				 */
+				if (OidIsValid(relid))
+					foreach(lc2, list_delete_first(safe_ddl_lock_relations(relid)))
+						add_relation_oid(targets, lfirst_oid(lc2));
+			}
 			return "table";
 		case T_ExplainStmt:
 			{
@@ -1085,11 +1186,24 @@ safe_ddl_describe(PlannedStmt *pstmt, const char *queryString)
 void
 safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree)
 {
-	Targets		targets = {NIL, 0, 0};
+	Targets		targets = {0};
 
 	stmt->object_type = collect_targets(parsetree, &targets);
 	if (stmt->object_type == NULL)
 		stmt->object_type = object_type_from_tag(stmt->command_tag);
+	if (targets.more > 0)
+		targets.identities = lappend(targets.identities,
+									 psprintf("... [%d more, left out by safe_ddl]",
+											  targets.more));
 	stmt->identities = targets.identities;
 	stmt->temp_only = (targets.count > 0 && targets.temp == targets.count);
+
+	/*
+	 * DROP ... CASCADE of temporary objects can reach permanent ones (a
+	 * permanent table's column of a temporary table's row type): it is
+	 * checked like any other DDL.
+	 */
+	if (IsA(parsetree, DropStmt) &&
+		((DropStmt *) parsetree)->behavior == DROP_CASCADE)
+		stmt->temp_only = false;
 }

@@ -17,6 +17,7 @@ extern bool safe_ddl_is_ddl(Node *parsetree);
 extern SafeDdlStatement *safe_ddl_describe(PlannedStmt *pstmt,
 										   const char *queryString);
 extern void safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree);
+extern List *safe_ddl_lock_relations(Oid relid);
 extern char *safe_ddl_statement_text(const char *queryString, int location,
 									 int len);
 

@@ -132,6 +132,26 @@ compat_reserve_guc_prefix(const char *prefix)
 #endif
 }
 
+/* The record of a setting by name (guc_tables.h), or NULL. */
+void *
+compat_find_guc(const char *name)
+{
+	struct config_generic **vars;
+	int			n;
+	int			i;
+
+#if PG_VERSION_NUM >= 160000
+	vars = get_guc_variables(&n);
+#else
+	vars = get_guc_variables();
+	n = GetNumConfigOptions();
+#endif
+	for (i = 0; i < n; i++)
+		if (vars[i] != NULL && strcmp(vars[i]->name, name) == 0)
+			return vars[i];
+	return NULL;
+}
+
 /* Memory for a check hook's "extra", which GUC frees with free(). */
 void *
 compat_guc_malloc(size_t size)

@@ -63,6 +63,7 @@ extern void compat_next_process_utility(PlannedStmt *pstmt,
 extern void compat_request_shmem(void (*request) (void));
 
 /* GUC */
+extern void *compat_find_guc(const char *name);	/* struct config_generic */
 extern void compat_reserve_guc_prefix(const char *prefix);
 extern void *compat_guc_malloc(size_t size);
 

@@ -230,51 +230,25 @@ guard_copy(PlannedStmt *pstmt, const char *queryString)
 }
 
 /*
- * Does locking this relation lock one of the extension's?  LOCK TABLE on a
- * view locks, recursively, the relations its query uses, with the view
- * owner's rights: a role that may lock the log can lock it through a view
- * of its own.  The relations a view uses are those its _RETURN rule
- * depends on.
+ * Does LOCK TABLE on relid reach the log, its sequence or anything in the
+ * extension's schema?  A view is locked with what it reads.
  */
 static bool
-lock_reaches_extension(Oid relid, Oid logid, Oid seqid, Oid nspid, int depth)
+lock_reaches_extension(Oid relid, Oid logid, Oid seqid, Oid nspid)
 {
-	Oid			ruleid;
-	Relation	depend;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	bool		found = false;
+	ListCell   *lc;
 
 	if (!OidIsValid(relid))
 		return false;
-	if (relid == logid || relid == seqid ||
-		(OidIsValid(nspid) && get_rel_namespace(relid) == nspid))
-		return true;
-	if (get_rel_relkind(relid) != RELKIND_VIEW || depth >= 32)
-		return false;
-	ruleid = get_rewrite_oid(relid, ViewSelectRuleName, true);
-	if (!OidIsValid(ruleid))
-		return false;
-
-	depend = table_open(DependRelationId, AccessShareLock);
-	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(RewriteRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(ruleid));
-	scan = systable_beginscan(depend, DependDependerIndexId, true, NULL,
-							  2, key);
-	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	foreach(lc, safe_ddl_lock_relations(relid))
 	{
-		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tuple);
+		Oid			locked = lfirst_oid(lc);
 
-		if (dep->refclassid == RelationRelationId && dep->refobjid != relid)
-			found = lock_reaches_extension(dep->refobjid, logid, seqid, nspid,
-										   depth + 1);
+		if (locked == logid || locked == seqid ||
+			(OidIsValid(nspid) && get_rel_namespace(locked) == nspid))
+			return true;
 	}
-	systable_endscan(scan);
-	table_close(depend, AccessShareLock);
-	return found;
+	return false;
 }
 
 /*
@@ -304,7 +278,7 @@ guard_lock(PlannedStmt *pstmt, const char *queryString)
 		Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc),
 											 NoLock, true);
 
-		if (lock_reaches_extension(relid, logid, seqid, nspid, 0))
+		if (lock_reaches_extension(relid, logid, seqid, nspid))
 			refuse_other("LOCK TABLE", "table", relation_identity(relid),
 						 queryString, pstmt->stmt_location, pstmt->stmt_len,
 						 "lock the relations of safe_ddl");
@@ -548,6 +522,21 @@ safe_ddl_guard_ddl(SafeDdlStatement *stmt, Node *parsetree)
 			 * schema CREATE EXTENSION adopted would drop the log, rows and
 			 * all, and leave no row).
 			 */
+			/*
+			 * Statements over the whole database rewrite or rebuild the log
+			 * too, under an ACCESS EXCLUSIVE lock that stalls every DDL
+			 * statement (a database owner may run them): name the tables.
+			 */
+		case T_VacuumStmt:
+			if (((VacuumStmt *) parsetree)->rels == NIL &&
+				OidIsValid(safe_ddl_audit_log(NULL)))
+				refuse(stmt, "run VACUUM FULL over the whole database, safe_ddl.audit_log included");
+			break;
+		case T_ReindexStmt:
+			if (((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_DATABASE &&
+				OidIsValid(safe_ddl_audit_log(NULL)))
+				refuse(stmt, "reindex the whole database, safe_ddl.audit_log included");
+			break;
 		case T_DropOwnedStmt:
 			if (roles_own_extension(((DropOwnedStmt *) parsetree)->roles))
 				refuse(stmt, "drop what a role owning objects of safe_ddl owns");

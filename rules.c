@@ -25,6 +25,7 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "catalog/index.h"
 #include "access/genam.h"
 #include "access/heapam.h"
@@ -768,6 +769,23 @@ assess_set_not_null(Assessment *a, Oid relid, const char *column)
  * test PostgreSQL makes: coerce the old column to the new type, simplify,
  * and see whether anything but relabelling is left.
  */
+/* A function that initdb did not create (a role may own and replace it). */
+static bool
+not_builtin_function(Oid funcid, void *context)
+{
+	return funcid >= FirstNormalObjectId;
+}
+
+static bool
+calls_non_builtin_function(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, not_builtin_function, context))
+		return true;
+	return expression_tree_walker(node, calls_non_builtin_function, context);
+}
+
 static bool
 type_change_rewrites(Form_pg_attribute attr, ColumnDef *def)
 {
@@ -791,6 +809,17 @@ type_change_rewrites(Form_pg_attribute attr, ColumnDef *def)
 								 COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
 	if (expr == NULL)
 		return false;			/* no cast: the statement will fail */
+
+	/*
+	 * Simplifying the cast, as ALTER TABLE does, lets the support functions
+	 * of length coercions drop the no-ops (varchar(10) to varchar(20)).  It
+	 * also folds constants and inlines SQL functions, that is, runs them:
+	 * only when every function of the cast is one of PostgreSQL's own.  A
+	 * cast through a function someone created is taken as a rewrite,
+	 * unplanned: nothing of it runs while a statement is only assessed.
+	 */
+	if (calls_non_builtin_function(expr, NULL))
+		return true;
 	expr = (Node *) expression_planner((Expr *) expr);
 
 	for (;;)
@@ -884,6 +913,32 @@ raw_expression_is_volatile(Node *node, void *context)
  * 11 and later); a rewrite with a volatile default, a serial type, an
  * identity or a stored generated column.
  */
+/*
+ * A permanent table's column of a temporary table's row type: when the
+ * session that owns the temporary table ends, PostgreSQL drops that table
+ * with CASCADE, and the column with all its data, without any statement
+ * for safe_ddl to see.  It destroys data, later: acknowledge it now.
+ */
+static void
+consider_temp_row_type(Assessment *a, const char *table, ColumnDef *def)
+{
+	Oid			typid;
+	Oid			typrelid;
+
+	if (def->typeName == NULL)
+		return;
+	typid = LookupTypeNameOid(NULL, def->typeName, true);
+	if (!OidIsValid(typid))
+		return;
+	typrelid = get_typ_typrelid(getBaseType(typid));
+	if (OidIsValid(typrelid) &&
+		get_rel_persistence(typrelid) == RELPERSISTENCE_TEMP)
+		consider_other(a, SAFE_DDL_RULE_DESTRUCTIVE,
+					   psprintf("column %s of %s, of the row type of temporary table %s, is dropped with its data when that session ends",
+								quote_identifier(def->colname), table,
+								quote_identifier(get_rel_name(typrelid))));
+}
+
 static void
 assess_add_column(Assessment *a, Oid relid, ColumnDef *def)
 {
@@ -892,6 +947,8 @@ assess_add_column(Assessment *a, Oid relid, ColumnDef *def)
 	Oid			typid = InvalidOid;
 	ListCell   *lc;
 
+	if (OidIsValid(relid) && get_rel_persistence(relid) != RELPERSISTENCE_TEMP)
+		consider_temp_row_type(a, relation_name(relid), def);
 	if (def->raw_default != NULL &&
 		raw_expression_is_volatile(def->raw_default, NULL))
 		rewrite = true;
@@ -1756,6 +1813,12 @@ assess(Assessment *a, Node *parsetree)
 					take_lock(a, relation_oid(lfirst_node(RangeVar, lc)),
 							  stmt->partbound ? AccessExclusiveLock
 							  : ShareUpdateExclusiveLock);
+				if (stmt->relation->relpersistence != RELPERSISTENCE_TEMP)
+					foreach(lc, stmt->tableElts)
+						if (IsA(lfirst(lc), ColumnDef))
+							consider_temp_row_type(a, quote_qualified_identifier(stmt->relation->schemaname,
+																				 stmt->relation->relname),
+												   lfirst_node(ColumnDef, lc));
 				break;
 			}
 		case T_AlterTableMoveAllStmt:

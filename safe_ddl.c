@@ -24,6 +24,7 @@
 #include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/memutils.h"
 #include "utils/timeout.h"
 
@@ -82,6 +83,7 @@ static void safe_ddl_ProcessUtility(PlannedStmt *pstmt,
 									DestReceiver *dest,
 									QueryCompletion *qc);
 static void warn_not_preloaded(void);
+static void install_lock_timeout_check(void);
 
 #define CALL_NEXT_PROCESS_UTILITY() \
 	compat_next_process_utility(pstmt, queryString, readOnlyTree, context, \
@@ -187,6 +189,7 @@ _PG_init(void)
 
 
 	compat_install_process_utility(safe_ddl_ProcessUtility);
+	install_lock_timeout_check();
 	safe_ddl_audit_init();
 	safe_ddl_guard_init();
 	safe_ddl_attempts_init();
@@ -283,6 +286,47 @@ warn_if_not_preloaded(Node *parsetree)
 }
 
 /*
+ * The lock_timeout a running DDL statement was checked with cannot change
+ * while it runs: code the statement runs (a volatile default, a function
+ * called by CREATE TABLE AS, a trigger) could otherwise set it to 0 before
+ * the statement's later lock waits, by SET, set_config() or a function's
+ * SET clause alike.  All of them go through lock_timeout's check hook,
+ * which safe_ddl wraps (in _PG_init): while a checked statement runs, a
+ * change by the session is refused.
+ */
+static bool lock_timeout_pinned = false;
+static int	pinned_lock_timeout = 0;
+static GucIntCheckHook prev_lock_timeout_check = NULL;
+
+static bool
+check_lock_timeout(int *newval, void **extra, GucSource source)
+{
+	if (lock_timeout_pinned && source == PGC_S_SESSION &&
+		*newval != pinned_lock_timeout)
+	{
+		GUC_check_errcode(ERRCODE_SAFE_DDL_REFUSED);
+		GUC_check_errmsg("safe_ddl refused a change of lock_timeout while a DDL statement runs");
+		GUC_check_errdetail("The statement was checked with lock_timeout = %d ms; code it runs may not change it.",
+							pinned_lock_timeout);
+		GUC_check_errhint("Set lock_timeout before the DDL statement, not inside it.");
+		return false;
+	}
+	return prev_lock_timeout_check == NULL ||
+		prev_lock_timeout_check(newval, extra, source);
+}
+
+static void
+install_lock_timeout_check(void)
+{
+	struct config_int *record = (struct config_int *) compat_find_guc("lock_timeout");
+
+	if (record == NULL || record->gen.vartype != PGC_INT)
+		elog(ERROR, "safe_ddl: setting lock_timeout not found");
+	prev_lock_timeout_check = record->check_hook;
+	record->check_hook = check_lock_timeout;
+}
+
+/*
  * Is this statement left alone?  Not DDL; a sub-command PostgreSQL runs
  * for a statement already taken on (the sequence of a serial column, the
  * elements of CREATE SCHEMA, the parts of ALTER TABLE); part of an
@@ -324,6 +368,7 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	MemoryContext oldcontext;
 	instr_time	start;
 	volatile bool audited = false;
+	volatile bool pinned_here = false;
 
 	safe_ddl_guard_utility(pstmt, queryString);
 
@@ -420,8 +465,20 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			 * Run the statement.  Its row is written in its transaction when
 			 * it completes (and the write is part of it: if the write fails,
 			 * so does the statement), or handed to the writer when it fails.
+						 */
+			/*
+			 * CREATE FUNCTION's validator applies the function's own SET
+			 * clause while it checks the body: nothing of it runs.
 			 */
+			if (!lock_timeout_pinned &&
+				!IsA(pstmt->utilityStmt, CreateFunctionStmt))
+			{
+				pinned_lock_timeout = LockTimeout;
+				lock_timeout_pinned = pinned_here = true;
+			}
 			CALL_NEXT_PROCESS_UTILITY();
+			if (pinned_here)
+				lock_timeout_pinned = pinned_here = false;
 			stmt->duration_ms = elapsed_ms(start);
 			if (audited)
 				safe_ddl_record_ok(stmt);
@@ -430,6 +487,8 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	PG_CATCH();
 	{
+		if (pinned_here)
+			lock_timeout_pinned = false;
 		stmt->duration_ms = elapsed_ms(start);
 		if (audited && stmt->outcome != SAFE_DDL_OUTCOME_REFUSED)
 			safe_ddl_record_failed(stmt, level_context);

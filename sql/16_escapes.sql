@@ -7,15 +7,19 @@ SELECT audit_mark();
 SET safe_ddl.allow_destructive = on;
 
 -- 1. DDL run by user code inside other DDL is checked and recorded on its
--- own.  A function that drops a table with lock_timeout cleared.
+-- own.  A function that drops a table holding rows, the acknowledgement
+-- withdrawn; the tables are another session's (a session's own are new
+-- for it).
 SET lock_timeout = '5s';
 CREATE TABLE esc_victim (id int);
+CREATE TABLE esc_data (id int);
+INSERT INTO esc_data VALUES (1);
 CREATE TABLE esc_source (id int);
 INSERT INTO esc_source VALUES (1);
 CREATE FUNCTION esc_payload() RETURNS int LANGUAGE plpgsql AS $$
 BEGIN
-    SET LOCAL lock_timeout = 0;
-    ALTER TABLE esc_victim ADD COLUMN sneaky int;
+    SET LOCAL safe_ddl.allow_destructive = off;
+    DROP TABLE esc_data;
     RETURN 1;
 END
 $$;
@@ -26,15 +30,22 @@ BEGIN
     RETURN 2;
 END
 $$;
+\c
+SET lock_timeout = '5s';
+SET safe_ddl.allow_destructive = on;
 SELECT audit_mark();
 
--- CREATE TABLE AS calling it: the inner ALTER is refused, so the outer
+-- CREATE TABLE AS calling it: the inner DROP is refused, so the outer
 -- statement fails; two rows.
 CREATE TABLE esc_innocent AS SELECT esc_payload() AS x;
 SELECT command_tag, object_identities, outcome, policy_violation IS NOT NULL AS violation
   FROM audit_since_mark();
 SELECT audit_mark();
 
+-- The other functions clear lock_timeout first, which a running DDL
+-- statement's code may not do (the timeout it was checked with holds
+-- until it ends): refused there, before the inner statement; the outer
+-- one fails, with its row.
 -- A volatile default evaluated by ALTER TABLE ... ADD COLUMN.
 ALTER TABLE esc_source ADD COLUMN d int DEFAULT esc_default();
 SELECT command_tag, object_identities, outcome, policy_violation IS NOT NULL AS violation
