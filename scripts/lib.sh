@@ -7,9 +7,22 @@
 # stopped and removed on exit, whatever happened.
 
 SDDL_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_VERSION=15
-# SDDL_PGBIN: another (relocated) installation's bin directory, to build
-# and test against it instead of the system's.
+
+# The PostgreSQL major to build and test against, unless PG_VERSION says:
+# SDDL_PGBIN's (another, relocated installation's bin directory), else the
+# highest one installed under /usr/lib/postgresql, else the one Debian's
+# "postgresql" package would install.
+sddl_pg_version() {
+	local v=""
+	if [ -n "${SDDL_PGBIN:-}" ] && [ -x "$SDDL_PGBIN/pg_config" ]; then
+		v=$("$SDDL_PGBIN/pg_config" --version | sed -n 's/^PostgreSQL \([0-9]*\).*/\1/p')
+	fi
+	[ -z "$v" ] && v=$(ls /usr/lib/postgresql 2>/dev/null | grep -E '^[0-9]+$' | sort -n | tail -1)
+	[ -z "$v" ] && v=$(apt-cache depends postgresql 2>/dev/null |
+		sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -1)
+	echo "${v:-15}"
+}
+PG_VERSION=${PG_VERSION:-$(sddl_pg_version)}
 PGBIN=${SDDL_PGBIN:-/usr/lib/postgresql/$PG_VERSION/bin}
 PG_CONFIG=$PGBIN/pg_config
 PGXS_DIR=${PGBIN%/bin}/lib/pgxs
@@ -17,9 +30,9 @@ export PG_REGRESS=$PGXS_DIR/src/test/regress/pg_regress
 export PG_ISOLATION_REGRESS=$PGXS_DIR/src/test/isolation/pg_isolation_regress
 export PATH="$PGBIN:$PATH"
 
-SDDL_PACKAGES="postgresql-server-dev-$PG_VERSION postgresql-$PG_VERSION-pgtap
-  libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
-  postgresql-$PG_VERSION-pgaudit"
+SDDL_PACKAGES="make gcc postgresql-$PG_VERSION postgresql-server-dev-$PG_VERSION
+  postgresql-$PG_VERSION-pgtap libtap-parser-sourcehandler-pgtap-perl
+  libipc-run-perl postgresql-$PG_VERSION-pgaudit"
 
 sddl_say() { printf '\n== %s\n' "$*"; }
 
