@@ -8,7 +8,8 @@
 #   SDDL_MATRIX       "major:release ..." (default below); a release may be
 #                     written release+security to add its security suite
 #   SDDL_MIRROR       Debian mirror (default http://deb.debian.org/debian)
-#   SDDL_MATRIX_STEPS which steps to run: test, package, installcheck (all)
+#   SDDL_MATRIX_STEPS which steps to run: test, package, installcheck (all);
+#                     "roots" only makes the roots
 #
 # The roots are built once (debootstrap) and reused; each run only copies
 # the working tree in again.  /proc, /dev/pts and a /dev/shm are mounted in
@@ -174,16 +175,41 @@ regress_counts() {
 }
 
 # --- one major ------------------------------------------------------------
+build_packages() {
+	echo "build-essential fakeroot debhelper postgresql-$1 postgresql-server-dev-$1 \
+		postgresql-server-dev-all postgresql-$1-pgtap libtap-parser-sourcehandler-pgtap-perl \
+		libipc-run-perl postgresql-$1-pgaudit"
+}
+# The clean root: what autopkgtest installs besides the package.
+clean_packages() {
+	echo "postgresql-$1 postgresql-server-dev-$1 postgresql-server-dev-all make"
+}
+
+# All roots at once (downloads mostly), before any test runs.
+prepare_roots() {
+	local entry major release pids=() status=0
+	for entry in $MATRIX; do
+		major=${entry%%:*}
+		release=${entry#*:}
+		(
+			trap unmount_all EXIT
+			make_base "$release" &&
+				make_root "$release" build "$(build_packages "$major")" &&
+				make_root "$release" clean "$(clean_packages "$major")"
+		) &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+	return $status
+}
+
 run_major() {
 	local major=$1 release=$2 tag="pg$1" build clean log counts
 	build="$DIR/$release.build"
 	clean="$DIR/$release.clean"
 
 	if ! make_base "$release" ||
-		! make_root "$release" build "build-essential fakeroot debhelper devscripts \
-			postgresql-$major postgresql-server-dev-$major postgresql-server-dev-all \
-			postgresql-$major-pgtap libtap-parser-sourcehandler-pgtap-perl \
-			libipc-run-perl postgresql-$major-pgaudit git ca-certificates"; then
+		! make_root "$release" build "$(build_packages "$major")"; then
 		record "$tag" 0 1
 		unmount_all
 		return
@@ -222,8 +248,7 @@ run_major() {
 	if [[ " $STEPS " == *" installcheck "* ]] && [ "$debs_ok" -eq 1 ]; then
 		log="$DIR/logs/$release-installcheck.log"
 		say "$tag ($release): the package in a clean root, installcheck (log: $log)"
-		if ! make_root "$release" clean "postgresql-$major postgresql-server-dev-all \
-				postgresql-server-dev-$major make"; then
+		if ! make_root "$release" clean "$(clean_packages "$major")"; then
 			record "$tag deb installcheck" 0 1
 		else
 			mount_root "$clean"
@@ -253,6 +278,8 @@ run_major() {
 }
 
 START=$(date +%s)
+prepare_roots
+[[ " $STEPS " == *" roots "* ]] && exit 0
 for entry in $MATRIX; do
 	run_major "${entry%%:*}" "${entry#*:}"
 done
