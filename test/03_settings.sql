@@ -158,10 +158,16 @@ SELECT throws_ok($$SET safe_ddl.queue_size = '2MB'$$, '55P02',
     'parameter "safe_ddl.queue_size" cannot be changed without restarting the server',
     'queue_size cannot be changed in a session');
 
--- The prefix is reserved: a misspelt setting is an error, not a no-op.
+-- The prefix is reserved: a misspelt setting is an error, not a no-op
+-- (PostgreSQL 15+ reserves a prefix; before, SET makes a placeholder).
+SELECT current_setting('server_version_num')::int >= 150000 AS sddl_reserved_prefix \gset
+\if :sddl_reserved_prefix
 SELECT throws_ok($$SET safe_ddl.moed = off$$, '42602',
     'invalid configuration parameter name "safe_ddl.moed"',
     'a misspelt safe_ddl setting is rejected');
+\else
+SELECT skip('a reserved setting prefix is PostgreSQL 15+', 1);
+\endif
 
 -- The refusal ------------------------------------------------------------
 
