@@ -87,7 +87,7 @@ apt_in_root() {
 	local root=$1
 	shift
 	in_root "$root" "apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-		-o Dpkg::Options::=--force-confold $* >/dev/null"
+		-o Dpkg::Options::=--force-confold $* >/dev/null && apt-get clean"
 }
 
 # --- roots ----------------------------------------------------------------
