@@ -11,13 +11,14 @@ DATA = $(wildcard safe_ddl--*.sql)
 PGFILEDESC = "safe_ddl - refuse unguarded DDL and audit every schema change"
 
 REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
-# Only where pg_isolation_regress is installed (Debian's PostgreSQL 13
-# packages do not ship it).
-ISOLATION = $(if $(wildcard $(dir $(PGXS))../../src/test/isolation/pg_isolation_regress),$(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec))))
 
 # The highest major installed the Debian way, else pg_config from PATH.
 PG_CONFIG ?= $(or $(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin/pg_config))),pg_config)
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+# Only where pg_isolation_regress is installed (Debian's PostgreSQL 13
+# packages do not ship it).  Simply expanded: pgxs.mk tests it with ifdef.
+ISOLATION := $(if $(wildcard $(dir $(PGXS))../../src/test/isolation/pg_isolation_regress),$(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec))))
 
 .DEFAULT_GOAL := all
 
