@@ -63,8 +63,23 @@ kill_in_root() {
 	return 0
 }
 
+# Background jobs (root preparation) are stopped first: each unmounts
+# what it mounted when it exits.
+CHILDREN=()
+stop_children() {
+	local pid root
+	[ ${#CHILDREN[@]} -eq 0 ] && return 0
+	for pid in "${CHILDREN[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	for root in "$DIR"/*.build "$DIR"/*.clean; do
+		[ -d "$root" ] && kill_in_root "$root"
+	done
+	for pid in "${CHILDREN[@]}"; do wait "$pid" 2>/dev/null; done
+	CHILDREN=()
+}
+
 unmount_all() {
 	local i root
+	stop_children
 	for root in "${ROOTS_USED[@]}"; do kill_in_root "$root"; done
 	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
 		umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" 2>/dev/null ||
@@ -73,14 +88,20 @@ unmount_all() {
 	MOUNTS=()
 	ROOTS_USED=()
 }
+# fd 3: the script's own stderr, also where a step's output is redirected.
+exec 3>&2
 trap unmount_all EXIT
-trap 'echo "interrupted" >&2; exit 130' INT TERM HUP
+trap 'echo "interrupted: unmounting" >&3; exit 130' INT TERM HUP
 
+# Run a command in a root.  In the background, waited for: a signal to the
+# script is handled at once (the trap kills what runs in the roots), not
+# when the command ends.
 in_root() {
 	local root=$1
 	shift
 	chroot "$root" /usr/bin/env -i HOME=/root PATH="$CHROOT_PATH" LANG=C.UTF-8 \
-		TERM=dumb DEBIAN_FRONTEND=noninteractive bash -c "$*"
+		TERM=dumb DEBIAN_FRONTEND=noninteractive bash -c "$*" &
+	wait $!
 }
 
 apt_in_root() {
@@ -192,14 +213,18 @@ prepare_roots() {
 		major=${entry%%:*}
 		release=${entry#*:}
 		(
+			CHILDREN=()
 			trap unmount_all EXIT
+			trap 'exit 130' INT TERM HUP
 			make_base "$release" &&
 				make_root "$release" build "$(build_packages "$major")" &&
 				make_root "$release" clean "$(clean_packages "$major")"
 		) &
 		pids+=($!)
 	done
+	CHILDREN=("${pids[@]}")
 	for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+	CHILDREN=()
 	return $status
 }
 
