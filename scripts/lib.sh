@@ -22,7 +22,11 @@ sddl_pg_version() {
 		sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -1)
 	echo "${v:-15}"
 }
-PG_VERSION=${PG_VERSION:-$(sddl_pg_version)}
+# A PG_VERSION that is not a major (e.g. "15.4-1.pgdg120+1", which some
+# container images export) is not taken.
+case "${PG_VERSION:-}" in
+'' | *[!0-9]*) PG_VERSION=$(sddl_pg_version) ;;
+esac
 PGBIN=${SDDL_PGBIN:-/usr/lib/postgresql/$PG_VERSION/bin}
 PG_CONFIG=$PGBIN/pg_config
 PGXS_DIR=${PGBIN%/bin}/lib/pgxs
