@@ -66,6 +66,12 @@ fi
 
 # --- isolation --------------------------------------------------------
 specs=$(ls specs/*.spec 2>/dev/null | sed 's|specs/||; s|\.spec$||' | sort)
+# Debian's PostgreSQL 13 packages do not ship pg_isolation_regress.
+if [ -n "$specs" ] && [ ! -x "$PG_ISOLATION_REGRESS" ]; then
+	sddl_say "isolation: skipped, $PG_ISOLATION_REGRESS is not installed"
+	summary+=("$(printf '%-12s skipped (no pg_isolation_regress)' isolation)")
+	specs=""
+fi
 if [ -n "$specs" ]; then
 	sddl_say "isolation: $(echo $specs)"
 	sddl_psql_ddl postgres "CREATE DATABASE isolation_regression"

@@ -114,8 +114,10 @@ SELECT lives_ok($$SET LOCAL safe_ddl.max_lock_timeout = 1500$$, 'max_lock_timeou
 SELECT is(current_setting('safe_ddl.max_lock_timeout'), '1500ms', 'max_lock_timeout is 1500ms');
 SELECT lives_ok($$SET LOCAL safe_ddl.max_lock_timeout = 2147483647$$, 'max_lock_timeout accepts its upper bound');
 SELECT lives_ok($$SET LOCAL safe_ddl.max_lock_timeout = 0$$, 'max_lock_timeout accepts 0 (no bound)');
-SELECT results_eq($$SELECT code, message FROM pg_temp.error_of('SET safe_ddl.max_lock_timeout = -1')$$,
-    $$VALUES ('22023', '-1 ms is outside the valid range for parameter "safe_ddl.max_lock_timeout" (0 .. 2147483647)')$$,
+-- The range's bounds carry their unit from PostgreSQL 17 ("0 ms .. 2147483647 ms").
+SELECT results_eq($$SELECT code, message ~ '^-1 ms is outside the valid range for parameter "safe_ddl\.max_lock_timeout" \(0( ms)? \.\. 2147483647( ms)?\)$'
+        FROM pg_temp.error_of('SET safe_ddl.max_lock_timeout = -1')$$,
+    $$VALUES ('22023', true)$$,
     'max_lock_timeout rejects -1 and gives the valid range');
 SELECT results_eq($$SELECT code, message, hint FROM pg_temp.error_of('SET safe_ddl.max_lock_timeout = 2147483648')$$,
     $$VALUES ('22023', 'invalid value for parameter "safe_ddl.max_lock_timeout": "2147483648"',
@@ -129,8 +131,9 @@ SELECT lives_ok($$SET LOCAL safe_ddl.max_statement_timeout = '1min'$$, 'max_stat
 SELECT is(current_setting('safe_ddl.max_statement_timeout'), '1min', 'max_statement_timeout is 1min');
 SELECT lives_ok($$SET LOCAL safe_ddl.max_statement_timeout = 2147483647$$, 'max_statement_timeout accepts its upper bound');
 SELECT lives_ok($$SET LOCAL safe_ddl.max_statement_timeout = 0$$, 'max_statement_timeout accepts 0 (no bound)');
-SELECT results_eq($$SELECT code, message FROM pg_temp.error_of('SET safe_ddl.max_statement_timeout = -1')$$,
-    $$VALUES ('22023', '-1 ms is outside the valid range for parameter "safe_ddl.max_statement_timeout" (0 .. 2147483647)')$$,
+SELECT results_eq($$SELECT code, message ~ '^-1 ms is outside the valid range for parameter "safe_ddl\.max_statement_timeout" \(0( ms)? \.\. 2147483647( ms)?\)$'
+        FROM pg_temp.error_of('SET safe_ddl.max_statement_timeout = -1')$$,
+    $$VALUES ('22023', true)$$,
     'max_statement_timeout rejects -1 and gives the valid range');
 SELECT throws_ok($$SET safe_ddl.max_statement_timeout = 2147483648$$, '22023',
     'invalid value for parameter "safe_ddl.max_statement_timeout": "2147483648"',
@@ -143,7 +146,7 @@ SELECT is(current_setting('safe_ddl.max_statement_length'), '64B', 'max_statemen
 SELECT lives_ok($$SET LOCAL safe_ddl.max_statement_length = '1MB'$$, 'max_statement_length accepts 1MB');
 SELECT is(current_setting('safe_ddl.max_statement_length'), '1MB', 'max_statement_length is 1MB');
 SELECT results_eq(
-    $$SELECT code, message LIKE '63 B is outside the valid range for parameter "safe_ddl.max_statement_length" (64 .. %)'
+    $$SELECT code, message ~ '^63 B is outside the valid range for parameter "safe_ddl\.max_statement_length" \(64( B)? \.\. '
         FROM pg_temp.error_of('SET safe_ddl.max_statement_length = 63')$$,
     $$VALUES ('22023', true)$$,
     'max_statement_length rejects 63 and gives the valid range');
@@ -158,10 +161,16 @@ SELECT throws_ok($$SET safe_ddl.queue_size = '2MB'$$, '55P02',
     'parameter "safe_ddl.queue_size" cannot be changed without restarting the server',
     'queue_size cannot be changed in a session');
 
--- The prefix is reserved: a misspelt setting is an error, not a no-op.
+-- The prefix is reserved: a misspelt setting is an error, not a no-op
+-- (PostgreSQL 15+ reserves a prefix; before, SET makes a placeholder).
+SELECT current_setting('server_version_num')::int >= 150000 AS sddl_reserved_prefix \gset
+\if :sddl_reserved_prefix
 SELECT throws_ok($$SET safe_ddl.moed = off$$, '42602',
     'invalid configuration parameter name "safe_ddl.moed"',
     'a misspelt safe_ddl setting is rejected');
+\else
+SELECT skip('a reserved setting prefix is PostgreSQL 15+', 1);
+\endif
 
 -- The refusal ------------------------------------------------------------
 
