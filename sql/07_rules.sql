@@ -105,7 +105,8 @@ SELECT try('ALTER TABLE tiny ADD COLUMN r float8 DEFAULT random()');
 
 -- table_rewrite
 SELECT try('CLUSTER big USING big_id_idx');
-SELECT try('REFRESH MATERIALIZED VIEW big_mv');
+-- (the view's size varies by major: 224 kB on 15, 256 kB on 17)
+SELECT regexp_replace(try('REFRESH MATERIALIZED VIEW big_mv'), '\(\d+ kB\)', '(N kB)') AS try;
 SELECT try('ALTER TABLE big SET UNLOGGED');
 SELECT try('CLUSTER tiny USING tiny_id_idx');
 \pset tuples_only off
@@ -128,7 +129,7 @@ SELECT try('DROP TABLE IF EXISTS no_such_table');
 -- rename: a table, a view, a column; an index is no one's API
 SELECT try('ALTER TABLE tiny RENAME TO small');
 SELECT try('ALTER TABLE tiny RENAME COLUMN v TO value');
-SELECT try('ALTER MATERIALIZED VIEW big_mv RENAME TO big_view');
+SELECT regexp_replace(try('ALTER MATERIALIZED VIEW big_mv RENAME TO big_view'), '\(\d+ kB\)', '(N kB)') AS try;
 SELECT try('ALTER INDEX big_id_idx RENAME TO big_id_index');
 
 -- The session acknowledges: they run, and their rows say which rule fired.
