@@ -1240,6 +1240,28 @@ cascade_from(Cascade *c, Oid classid, Oid objid, int32 objsubid)
  * the object dropped, for the reason.  A CASCADE that takes nothing holding
  * data is "empty".
  */
+/*
+ * Name in the row's identities a relation (or a column of it, attnum > 0)
+ * that the statement drops or empties along with what it names, so that
+ * object_history() of a table dropped by CASCADE shows that statement.
+ */
+static void
+name_affected(Assessment *a, Oid relid, AttrNumber attnum)
+{
+	char	   *identity = relation_name(relid);
+	ListCell   *lc;
+
+	if (attnum > 0)
+		identity = psprintf("%s.%s", identity,
+							quote_identifier(get_attname(relid, attnum, false)));
+	if (list_length(a->stmt->identities) >= 100)
+		return;
+	foreach(lc, a->stmt->identities)
+		if (strcmp((char *) lfirst(lc), identity) == 0)
+			return;
+	a->stmt->identities = lappend(a->stmt->identities, identity);
+}
+
 static void
 consider_cascade(Assessment *a, Cascade *c, const char *what)
 {
@@ -1254,15 +1276,19 @@ consider_cascade(Assessment *a, Cascade *c, const char *what)
 	}
 	a->quiet = true;
 	foreach(lc, c->relations)
+	{
+		name_affected(a, lfirst_oid(lc), 0);
 		consider(a, SAFE_DDL_RULE_DESTRUCTIVE, lfirst_oid(lc),
 				 psprintf("it destroys data: %s, and with it %%s and its rows",
 						  what));
+	}
 	foreach(lc, c->columns)
 	{
 		ObjectAddress *col = lfirst(lc);
 
 		if (list_member_oid(c->relations, col->objectId))
 			continue;
+		name_affected(a, col->objectId, col->objectSubId);
 		consider(a, SAFE_DDL_RULE_DESTRUCTIVE, col->objectId,
 				 psprintf("it destroys data: %s, and with it column %s of %%s",
 						  what,
@@ -1761,6 +1787,7 @@ assess(Assessment *a, Node *parsetree)
 							{
 								next = lappend_oid(next, lfirst_oid(lc));
 								all = lappend_oid(all, lfirst_oid(lc));
+								name_affected(a, lfirst_oid(lc), 0);
 							}
 						more = next;
 						consider_each(a, SAFE_DDL_RULE_DESTRUCTIVE, next,
