@@ -7,7 +7,12 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_attrdef.h"
 #include "commands/defrem.h"
+#include "utils/fmgroids.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "utils/guc.h"
@@ -241,6 +246,48 @@ compat_boolean_value(Node *value, bool *result)
 	}
 #endif
 	return false;
+}
+
+/* Is an A_Const the NULL constant?  (15 and later have a flag.) */
+bool
+compat_a_const_is_null(Node *aconst)
+{
+#if PG_VERSION_NUM >= 150000
+	return ((A_Const *) aconst)->isnull;
+#else
+	return IsA(&((A_Const *) aconst)->val, Null);
+#endif
+}
+
+/* The column a pg_attrdef entry is the default of; InvalidOid if gone. */
+ObjectAddress
+compat_attrdef_column(Oid attrdefoid)
+{
+#if PG_VERSION_NUM >= 150000
+	return GetAttrDefaultColumnAddress(attrdefoid);
+#else
+	ObjectAddress result = {InvalidOid, InvalidOid, 0};
+	Relation	rel = table_open(AttrDefaultRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&key, Anum_pg_attrdef_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(attrdefoid));
+	scan = systable_beginscan(rel, AttrDefaultOidIndexId, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_attrdef form = (Form_pg_attrdef) GETSTRUCT(tuple);
+
+		result.classId = RelationRelationId;
+		result.objectId = form->adrelid;
+		result.objectSubId = form->adnum;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return result;
+#endif
 }
 
 /* ----------------------------------------------------------------

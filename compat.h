@@ -74,6 +74,8 @@ extern bool compat_reindex_concurrently(ReindexStmt *stmt);
 extern ObjectType compat_create_table_as_objtype(CreateTableAsStmt *stmt);
 extern ObjectType compat_alter_table_objtype(AlterTableStmt *stmt);
 extern bool compat_boolean_value(Node *value, bool *result);
+extern bool compat_a_const_is_null(Node *aconst);
+extern ObjectAddress compat_attrdef_column(Oid attrdefoid);
 
 /* Executor */
 extern void compat_insert_index_tuples(ResultRelInfo *rri,

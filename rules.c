@@ -954,7 +954,7 @@ assess_add_column(Assessment *a, Oid relid, ColumnDef *def)
 		rewrite = true;
 	if (def->raw_default != NULL)
 		has_default = !(IsA(def->raw_default, A_Const) &&
-						((A_Const *) def->raw_default)->isnull);
+						compat_a_const_is_null(def->raw_default));
 	if (def->identity)
 		rewrite = true;
 	if (def->typeName != NULL && def->typeName->names != NIL &&
@@ -972,7 +972,7 @@ assess_add_column(Assessment *a, Oid relid, ColumnDef *def)
 		Constraint *con = lfirst_node(Constraint, lc);
 
 		if (con->contype == CONSTR_DEFAULT && con->raw_expr != NULL &&
-			!(IsA(con->raw_expr, A_Const) && ((A_Const *) con->raw_expr)->isnull))
+			!(IsA(con->raw_expr, A_Const) && compat_a_const_is_null(con->raw_expr)))
 			has_default = true;
 		if (con->contype == CONSTR_DEFAULT && con->raw_expr != NULL &&
 			raw_expression_is_volatile(con->raw_expr, NULL))
@@ -1201,7 +1201,7 @@ cascade_from(Cascade *c, Oid classid, Oid objid, int32 objsubid)
 	else if (classid == AttrDefaultRelationId)
 	{
 		/* A generated column goes with its expression; a default does not. */
-		ObjectAddress col = GetAttrDefaultColumnAddress(objid);
+		ObjectAddress col = compat_attrdef_column(objid);
 
 		if (OidIsValid(col.objectId) &&
 			get_attgenerated(col.objectId, col.objectSubId) != '\0')
@@ -1875,15 +1875,15 @@ assess(Assessment *a, Node *parsetree)
 				/* The system catalogs are not moved. */
 				foreach(lc, data_relations(InvalidOid, tablespace, owners, false))
 				{
-					Oid			relid = lfirst_oid(lc);
-					char		relkind = get_rel_relkind(relid);
+					Oid			moved = lfirst_oid(lc);
+					char		relkind = get_rel_relkind(moved);
 
-					if (IsCatalogNamespace(get_rel_namespace(relid)) ||
-						IsToastNamespace(get_rel_namespace(relid)) ||
+					if (IsCatalogNamespace(get_rel_namespace(moved)) ||
+						IsToastNamespace(get_rel_namespace(moved)) ||
 						relkind == RELKIND_PARTITIONED_TABLE ||
 						(stmt->objtype == OBJECT_MATVIEW) != (relkind == RELKIND_MATVIEW))
 						continue;
-					relids = lappend_oid(relids, relid);
+					relids = lappend_oid(relids, moved);
 				}
 				consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE, relids, NULL);
 				break;
