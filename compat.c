@@ -291,6 +291,33 @@ compat_attrdef_column(Oid attrdefoid)
 }
 
 /* ----------------------------------------------------------------
+ * Access methods
+ * ----------------------------------------------------------------
+ */
+
+/* The primary key's index (18 asks whether a deferrable one will do). */
+Oid
+compat_primary_key_index(Relation rel)
+{
+#if PG_VERSION_NUM >= 180000
+	return RelationGetPrimaryKeyIndex(rel, false);
+#else
+	return RelationGetPrimaryKeyIndex(rel);
+#endif
+}
+
+/* An index scan with no keys (18 adds instrumentation). */
+IndexScanDesc
+compat_index_beginscan(Relation heap, Relation index, Snapshot snapshot)
+{
+#if PG_VERSION_NUM >= 180000
+	return index_beginscan(heap, index, snapshot, NULL, 0, 0);
+#else
+	return index_beginscan(heap, index, snapshot, 0, 0);
+#endif
+}
+
+/* ----------------------------------------------------------------
  * Executor
  * ----------------------------------------------------------------
  */

@@ -15,6 +15,7 @@
 #ifndef SAFE_DDL_COMPAT_H
 #define SAFE_DDL_COMPAT_H
 
+#include "access/genam.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
 #include "executor/executor.h"
@@ -76,6 +77,11 @@ extern ObjectType compat_alter_table_objtype(AlterTableStmt *stmt);
 extern bool compat_boolean_value(Node *value, bool *result);
 extern bool compat_a_const_is_null(Node *aconst);
 extern ObjectAddress compat_attrdef_column(Oid attrdefoid);
+
+/* Access methods */
+extern Oid	compat_primary_key_index(Relation rel);
+extern IndexScanDesc compat_index_beginscan(Relation heap, Relation index,
+											Snapshot snapshot);
 
 /* Executor */
 extern void compat_insert_index_tuples(ResultRelInfo *rri,

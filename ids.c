@@ -182,7 +182,7 @@ draw(Oid seqid)
 static int64
 highest_logged_id(Relation log)
 {
-	Oid			pkid = RelationGetPrimaryKeyIndex(log);
+	Oid			pkid = compat_primary_key_index(log);
 	Relation	index;
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
@@ -202,7 +202,7 @@ highest_logged_id(Relation log)
 		AttrNumber	attnum = index->rd_index->indkey.values[0];
 
 		slot = table_slot_create(log, NULL);
-		scan = index_beginscan(log, index, SnapshotAny, 0, 0);
+		scan = compat_index_beginscan(log, index, SnapshotAny);
 		index_rescan(scan, NULL, 0, NULL, 0);
 		highest = 0;
 		if (index_getnext_slot(scan, BackwardScanDirection, slot))

@@ -148,7 +148,7 @@ SELECT try('DROP DOMAIN posint CASCADE');
 SELECT try('DROP TYPE unused_mood CASCADE');
 SELECT try('DROP FUNCTION dbl(int) CASCADE');
 -- A materialized view's rows.
-SELECT try('DROP MATERIALIZED VIEW mv');
+SELECT regexp_replace(try('DROP MATERIALIZED VIEW mv'), '\(\d+ kB\)', '(N kB)') AS try;  -- the view's size varies by major
 SELECT try('DROP MATERIALIZED VIEW mv_empty');
 -- USING computes every value anew.
 SELECT try('ALTER TABLE e_full ALTER COLUMN id TYPE int USING NULL');

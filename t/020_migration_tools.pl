@@ -162,7 +162,7 @@ sub ar
 }
 
 ar_file('20240101000001_create_accounts.rb', <<'EOF');
-class CreateAccounts < ActiveRecord::Migration[6.1]
+class CreateAccounts < ActiveRecord::Migration[ActiveRecord::Migration.current_version]
   def change
     create_table :accounts do |t|
       t.string :name
@@ -194,7 +194,7 @@ $node->safe_psql('rails_app',
 # remove_column on a table with rows, from a new session: refused, and the
 # migration's transaction rolls back.
 ar_file('20240101000002_remove_legacy_from_accounts.rb', <<'EOF');
-class RemoveLegacyFromAccounts < ActiveRecord::Migration[6.1]
+class RemoveLegacyFromAccounts < ActiveRecord::Migration[ActiveRecord::Migration.current_version]
   def up
     remove_column :accounts, :legacy
   end
@@ -217,7 +217,7 @@ like(
 # The documented acknowledgement, for this migration only: SET LOCAL at the
 # top of it, in the transaction ActiveRecord wraps it in.
 ar_file('20240101000002_remove_legacy_from_accounts.rb', <<'EOF');
-class RemoveLegacyFromAccounts < ActiveRecord::Migration[6.1]
+class RemoveLegacyFromAccounts < ActiveRecord::Migration[ActiveRecord::Migration.current_version]
   def up
     execute "SET LOCAL safe_ddl.allow_destructive = on"
     remove_column :accounts, :legacy

@@ -11,12 +11,19 @@
 require 'active_record'
 
 dir, command, steps = ARGV
-config = { adapter: 'postgresql' }
+config = { adapter: 'postgresql', migrations_paths: [dir] }
 config[:variables] = { lock_timeout: ENV['LOCK_TIMEOUT'] } if ENV['LOCK_TIMEOUT']
 
 ActiveRecord::Migration.verbose = true
 ActiveRecord::Base.establish_connection(config)
-context = ActiveRecord::MigrationContext.new([dir], ActiveRecord::SchemaMigration)
+# The migration context of the connection pool (ActiveRecord 7.1 and
+# later), or of the connection (6.x); both read migrations_paths.
+pool = ActiveRecord::Base.connection_pool
+context = if pool.respond_to?(:migration_context)
+            pool.migration_context
+          else
+            ActiveRecord::Base.connection.migration_context
+          end
 
 begin
   case command
