@@ -10,7 +10,9 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/pg_attrdef.h"
+#include "catalog/pg_class.h"
 #include "commands/defrem.h"
 #include "utils/fmgroids.h"
 #include "miscadmin.h"
@@ -80,12 +82,11 @@ compat_next_process_utility(PlannedStmt *pstmt, const char *queryString,
  * ----------------------------------------------------------------
  */
 
+#if PG_VERSION_NUM >= 150000
 #define MAX_REQUESTS	4
 
 static void (*requests[MAX_REQUESTS]) (void);
 static int	nrequests = 0;
-
-#if PG_VERSION_NUM >= 150000
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 
 static void
