@@ -5,7 +5,15 @@
 SET lock_timeout = '5s';
 CREATE ROLE sddl_guard_user LOGIN;
 CREATE ROLE sddl_guard_owner;
-CREATE ROLE sddl_guard_etl LOGIN IN ROLE pg_write_all_data, pg_read_all_data;
+CREATE ROLE sddl_guard_etl LOGIN;
+-- pg_write_all_data and pg_read_all_data came with PostgreSQL 14: on 13,
+-- the privileges they give, granted on the extension's objects.
+SELECT CASE WHEN to_regrole('pg_write_all_data') IS NOT NULL
+            THEN 'GRANT pg_write_all_data, pg_read_all_data TO sddl_guard_etl'
+            ELSE 'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA safe_ddl TO sddl_guard_etl; '
+                 'GRANT SELECT, USAGE, UPDATE ON ALL SEQUENCES IN SCHEMA safe_ddl TO sddl_guard_etl'
+       END AS grant_etl \gset
+:grant_etl;
 -- A role called like the schema: CREATE SCHEMA AUTHORIZATION names the
 -- schema after it.
 CREATE ROLE safe_ddl;

@@ -13,6 +13,7 @@ GRANT CREATE ON SCHEMA public TO sddl_review_owner;
 SET ROLE sddl_review_owner;
 CREATE TABLE review.acct (amount int);
 INSERT INTO review.acct VALUES (1);
+ANALYZE review.acct;
 CREATE TYPE review.money2 AS (v int);
 CREATE FUNCTION review.evil() RETURNS review.money2 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
