@@ -154,7 +154,7 @@ SELECT audit_mark();
 SET ROLE sddl_guard_user;
 SELECT repeat('€', 23334) AS big \gset
 INSERT INTO safe_ddl.audit_log (statement) VALUES ( :'big');
-SELECT 1 AS one \; INSERT INTO safe_ddl.audit_log (statement) VALUES ('second') \; SELECT 3 AS three;
+SET client_min_messages = notice \; INSERT INTO safe_ddl.audit_log (statement) VALUES ('second') \; SELECT 3 AS three;
 RESET ROLE;
 SELECT safe_ddl.wait_for_queue();
 SELECT octet_length(statement) AS bytes,
@@ -277,4 +277,7 @@ DROP FUNCTION sddl_guard_f();
 DROP DATABASE sddl_guard_noext;
 REVOKE CREATE ON DATABASE :"db" FROM sddl_guard_user;
 REVOKE CREATE ON SCHEMA public FROM sddl_guard_user, sddl_guard_etl;
+-- (on PostgreSQL 13, the privileges granted instead of pg_write_all_data)
+REVOKE ALL ON ALL TABLES IN SCHEMA safe_ddl FROM sddl_guard_etl;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA safe_ddl FROM sddl_guard_etl;
 DROP ROLE sddl_guard_user, sddl_guard_owner, sddl_guard_etl, safe_ddl;
