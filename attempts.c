@@ -129,15 +129,15 @@ safe_ddl_begin_attempt(SafeDdlStatement *stmt)
 		database_name = MemoryContextStrdup(TopMemoryContext,
 											get_database_name(MyDatabaseId));
 
-	stmt->database_id = MyDatabaseId;
-	stmt->database_name = database_name;
-	stmt->session_user_name = role_name(GetSessionUserId());
-	stmt->current_user_name = role_name(GetUserId());
-	stmt->application_name = application_name && application_name[0] ?
+	stmt->session.database_id = MyDatabaseId;
+	stmt->session.database_name = database_name;
+	stmt->session.session_user_name = role_name(GetSessionUserId());
+	stmt->session.current_user_name = role_name(GetUserId());
+	stmt->session.application_name = application_name && application_name[0] ?
 		pstrdup(application_name) : NULL;
-	stmt->client_addr = get_client_addr();
-	stmt->backend_pid = MyProcPid;
-	stmt->started_at = GetCurrentTimestamp();
+	stmt->session.client_addr = get_client_addr();
+	stmt->session.backend_pid = MyProcPid;
+	stmt->session.started_at = GetCurrentTimestamp();
 }
 
 /*
@@ -172,7 +172,7 @@ static void
 hand_over(SafeDdlStatement *stmt, MemoryContext context)
 {
 	(void) row_given(stmt, false);
-	if (stmt->log_installed)
+	if (stmt->session.log_installed)
 		safe_ddl_queue_push(safe_ddl_row_flatten(stmt, context));
 	else
 		safe_ddl_log_record(stmt, "safe_ddl is not installed in the database");
@@ -190,8 +190,8 @@ safe_ddl_record_ok(SafeDdlStatement *stmt)
 	bool		written;
 	int			slot;
 
-	stmt->outcome = SAFE_DDL_OUTCOME_OK;
-	stmt->xid = GetTopFullTransactionId();
+	stmt->result.outcome = SAFE_DDL_OUTCOME_OK;
+	stmt->result.xid = GetTopFullTransactionId();
 	writing_row = true;			/* reset by safe_ddl_leave_level on error */
 	written = safe_ddl_audit_write(stmt);
 	writing_row = false;
@@ -222,10 +222,10 @@ void
 safe_ddl_record_refused(SafeDdlStatement *stmt, const char *message,
 						int sqlerrcode)
 {
-	stmt->outcome = SAFE_DDL_OUTCOME_REFUSED;
-	stmt->xid = GetTopFullTransactionIdIfAny();
-	stmt->sqlstate = pstrdup(unpack_sql_state(sqlerrcode));
-	stmt->error_message = message;
+	stmt->result.outcome = SAFE_DDL_OUTCOME_REFUSED;
+	stmt->result.xid = GetTopFullTransactionIdIfAny();
+	stmt->result.sqlstate = pstrdup(unpack_sql_state(sqlerrcode));
+	stmt->result.error_message = message;
 	safe_ddl_count_attempt(SAFE_DDL_OUTCOME_REFUSED, 1);
 	hand_over(stmt, CurrentMemoryContext);
 }
@@ -241,10 +241,10 @@ safe_ddl_record_failed(SafeDdlStatement *stmt, MemoryContext context)
 	MemoryContext oldcontext = MemoryContextSwitchTo(context);
 	ErrorData  *edata = CopyErrorData();
 
-	stmt->outcome = SAFE_DDL_OUTCOME_FAILED;
-	stmt->xid = GetTopFullTransactionIdIfAny();
-	stmt->sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
-	stmt->error_message = edata->message;
+	stmt->result.outcome = SAFE_DDL_OUTCOME_FAILED;
+	stmt->result.xid = GetTopFullTransactionIdIfAny();
+	stmt->result.sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+	stmt->result.error_message = edata->message;
 	safe_ddl_count_attempt(SAFE_DDL_OUTCOME_FAILED, 1);
 	hand_over(stmt, context);
 	MemoryContextSwitchTo(oldcontext);
@@ -359,17 +359,17 @@ attempts_at_exit(int code, Datum arg)
 		{
 			MemoryContext oldcontext = MemoryContextSwitchTo(levels[depth - 1].context);
 
-			stmt->outcome = SAFE_DDL_OUTCOME_FAILED;
-			stmt->xid = GetTopFullTransactionIdIfAny();
-			stmt->duration_ms =
-				(double) (GetCurrentTimestamp() - stmt->started_at) / 1000.0;
+			stmt->result.outcome = SAFE_DDL_OUTCOME_FAILED;
+			stmt->result.xid = GetTopFullTransactionIdIfAny();
+			stmt->result.duration_ms =
+				(double) (GetCurrentTimestamp() - stmt->session.started_at) / 1000.0;
 			if (fatal_sqlerrcode != 0)
 			{
-				stmt->sqlstate = pstrdup(unpack_sql_state(fatal_sqlerrcode));
-				stmt->error_message = pstrdup(fatal_message);
+				stmt->result.sqlstate = pstrdup(unpack_sql_state(fatal_sqlerrcode));
+				stmt->result.error_message = pstrdup(fatal_message);
 			}
 			else
-				stmt->error_message = "the session ended while the statement ran";
+				stmt->result.error_message = "the session ended while the statement ran";
 			safe_ddl_count_attempt(SAFE_DDL_OUTCOME_FAILED, 1);
 			hand_over(stmt, levels[depth - 1].context);
 			MemoryContextSwitchTo(oldcontext);

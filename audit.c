@@ -447,9 +447,9 @@ safe_ddl_audit_write(SafeDdlStatement *stmt)
 			ereport(WARNING,
 					(errcode(ERRCODE_SAFE_DDL_NOT_AUDITED),
 					 errmsg("safe_ddl is not installed in database \"%s\": DDL in this session is not audited",
-							stmt->database_name),
+							stmt->session.database_name),
 					 errdetail("%s ran, but table %s.%s does not exist to record it.",
-							   stmt->command_tag, AUDIT_SCHEMA, AUDIT_TABLE),
+							   stmt->what.command_tag, AUDIT_SCHEMA, AUDIT_TABLE),
 					 errhint("Run CREATE EXTENSION safe_ddl in this database, or set safe_ddl.audit = off for it.")));
 		warned_not_installed = true;
 		return false;

@@ -1170,8 +1170,8 @@ safe_ddl_describe(PlannedStmt *pstmt, const char *queryString)
 {
 	SafeDdlStatement *stmt = palloc0(sizeof(SafeDdlStatement));
 
-	stmt->command_tag = GetCommandTagName(CreateCommandTag(pstmt->utilityStmt));
-	stmt->statement = safe_ddl_statement_text(queryString,
+	stmt->what.command_tag = GetCommandTagName(CreateCommandTag(pstmt->utilityStmt));
+	stmt->what.statement = safe_ddl_statement_text(queryString,
 											  pstmt->stmt_location,
 											  pstmt->stmt_len);
 	return stmt;
@@ -1188,15 +1188,15 @@ safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree)
 {
 	Targets		targets = {0};
 
-	stmt->object_type = collect_targets(parsetree, &targets);
-	if (stmt->object_type == NULL)
-		stmt->object_type = object_type_from_tag(stmt->command_tag);
+	stmt->what.object_type = collect_targets(parsetree, &targets);
+	if (stmt->what.object_type == NULL)
+		stmt->what.object_type = object_type_from_tag(stmt->what.command_tag);
 	if (targets.more > 0)
 		targets.identities = lappend(targets.identities,
 									 psprintf("... [%d more, left out by safe_ddl]",
 											  targets.more));
-	stmt->identities = targets.identities;
-	stmt->temp_only = (targets.count > 0 && targets.temp == targets.count);
+	stmt->what.identities = targets.identities;
+	stmt->what.temp_only = (targets.count > 0 && targets.temp == targets.count);
 
 	/*
 	 * DROP ... CASCADE of temporary objects can reach permanent ones (a
@@ -1205,5 +1205,5 @@ safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree)
 	 */
 	if (IsA(parsetree, DropStmt) &&
 		((DropStmt *) parsetree)->behavior == DROP_CASCADE)
-		stmt->temp_only = false;
+		stmt->what.temp_only = false;
 }

@@ -86,7 +86,7 @@ verdicts_datum(SafeDdlStatement *stmt)
 			appendStringInfoString(&buf, ", ");
 		escape_json(&buf, safe_ddl_rule_name(rule));
 		appendStringInfoString(&buf, ": ");
-		escape_json(&buf, verdict_names[stmt->verdicts[rule]]);
+		escape_json(&buf, verdict_names[stmt->risk.verdicts[rule]]);
 	}
 	appendStringInfoChar(&buf, '}');
 	return CStringGetTextDatum(buf.data);
@@ -186,16 +186,16 @@ explain_statement(RawStmt *raw, const char *sql, int number,
 	if (!safe_ddl_is_ddl(parsetree))
 	{
 		/* Not DDL: only the text and the command. */
-		values[1] = CStringGetTextDatum(stmt->statement);
-		values[2] = CStringGetTextDatum(stmt->command_tag);
+		values[1] = CStringGetTextDatum(stmt->what.statement);
+		values[2] = CStringGetTextDatum(stmt->what.command_tag);
 		nulls[1] = nulls[2] = false;
 		values[9] = CStringGetTextDatum("not ddl");
 		nulls[9] = false;
 		return;
 	}
 
-	stmt->lock_timeout_ms = settings->lock_timeout;
-	stmt->statement_timeout_ms = settings->statement_timeout;
+	stmt->decision.lock_timeout_ms = settings->lock_timeout;
+	stmt->decision.statement_timeout_ms = settings->statement_timeout;
 
 	/*
 	 * Classification looks objects up and may fail (an ambiguous function
@@ -212,13 +212,13 @@ explain_statement(RawStmt *raw, const char *sql, int number,
 		input.statement_timeout_ms = settings->statement_timeout;
 		input.allow_destructive = settings->allow_destructive;
 		safe_ddl_evaluate(stmt, parsetree, &input);
-		if (stmt->temp_only)
+		if (stmt->what.temp_only)
 			verdict = "allowed (temporary objects)";
-		else if (stmt->policy_violation)
+		else if (stmt->decision.policy_violation)
 		{
 			verdict = safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
 				"refused" : "warning";
-			reason = (char *) stmt->policy_violation;
+			reason = (char *) stmt->decision.policy_violation;
 		}
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
@@ -241,30 +241,30 @@ explain_statement(RawStmt *raw, const char *sql, int number,
 	PG_END_TRY();
 
 	/* outside the subtransaction, which would make it say SET LOCAL */
-	if (stmt->policy_violation != NULL && strcmp(verdict, "error") != 0)
+	if (stmt->decision.policy_violation != NULL && strcmp(verdict, "error") != 0)
 		hint = safe_ddl_policy_hint(stmt);
 
-	values[1] = CStringGetTextDatum(stmt->statement);
-	values[2] = CStringGetTextDatum(stmt->command_tag);
+	values[1] = CStringGetTextDatum(stmt->what.statement);
+	values[2] = CStringGetTextDatum(stmt->what.command_tag);
 	nulls[1] = nulls[2] = false;
-	if (stmt->object_type)
+	if (stmt->what.object_type)
 	{
-		values[3] = CStringGetTextDatum(stmt->object_type);
+		values[3] = CStringGetTextDatum(stmt->what.object_type);
 		nulls[3] = false;
 	}
-	values[4] = text_array_datum(stmt->identities);
+	values[4] = text_array_datum(stmt->what.identities);
 	nulls[4] = false;
-	if (stmt->lock_mode)
+	if (stmt->risk.lock_mode)
 	{
-		values[5] = CStringGetTextDatum(stmt->lock_mode);
+		values[5] = CStringGetTextDatum(stmt->risk.lock_mode);
 		nulls[5] = false;
 	}
-	if (stmt->rewrites)
+	if (stmt->risk.rewrites)
 	{
-		values[6] = CStringGetTextDatum(stmt->rewrites);
+		values[6] = CStringGetTextDatum(stmt->risk.rewrites);
 		nulls[6] = false;
 	}
-	values[7] = text_array_datum(stmt->table_sizes);
+	values[7] = text_array_datum(stmt->risk.table_sizes);
 	values[8] = verdicts_datum(stmt);
 	values[9] = CStringGetTextDatum(verdict);
 	nulls[7] = nulls[8] = nulls[9] = false;

@@ -74,17 +74,17 @@ refuse(SafeDdlStatement *stmt, const char *what)
 	char	   *message = psprintf("permission denied: only a superuser may %s",
 								   what);
 
-	stmt->policy_violation = message;
+	stmt->decision.policy_violation = message;
 	if (safe_ddl_audit)
 	{
-		stmt->duration_ms = 0;
+		stmt->result.duration_ms = 0;
 		safe_ddl_record_refused(stmt, message, ERRCODE_INSUFFICIENT_PRIVILEGE);
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("%s", message),
 			 errdetail("safe_ddl recorded this attempt by role \"%s\".",
-					   stmt->current_user_name),
+					   stmt->session.current_user_name),
 			 errhint("Ask a superuser.")));
 }
 
@@ -102,12 +102,12 @@ refuse_other(const char *command_tag, const char *object_type,
 {
 	SafeDdlStatement *stmt = palloc0(sizeof(SafeDdlStatement));
 
-	stmt->command_tag = command_tag;
-	stmt->object_type = object_type;
-	stmt->identities = list_make1(identity);
-	stmt->statement = safe_ddl_statement_text(query_text, location, len);
+	stmt->what.command_tag = command_tag;
+	stmt->what.object_type = object_type;
+	stmt->what.identities = list_make1(identity);
+	stmt->what.statement = safe_ddl_statement_text(query_text, location, len);
 	safe_ddl_begin_attempt(stmt);
-	stmt->log_installed = true;
+	stmt->session.log_installed = true;
 	refuse(stmt, what);
 }
 
@@ -564,16 +564,16 @@ safe_ddl_guard_ddl(SafeDdlStatement *stmt, Node *parsetree)
 	}
 
 	/* The extension's objects, named. */
-	foreach(lc, stmt->identities)
+	foreach(lc, stmt->what.identities)
 	{
 		const char *identity = (const char *) lfirst(lc);
 
 		if (strncmp(identity, EXTENSION_SCHEMA ".",
 					strlen(EXTENSION_SCHEMA ".")) == 0 ||
 			(strcmp(identity, EXTENSION_SCHEMA) == 0 &&
-			 stmt->object_type != NULL &&
-			 (strcmp(stmt->object_type, "schema") == 0 ||
-			  strcmp(stmt->object_type, "extension") == 0)))
+			 stmt->what.object_type != NULL &&
+			 (strcmp(stmt->what.object_type, "schema") == 0 ||
+			  strcmp(stmt->what.object_type, "extension") == 0)))
 			refuse(stmt, "change the objects of safe_ddl");
 	}
 }

@@ -112,28 +112,28 @@ crash_row(SafeDdlStatement *stmt)
 	SafeDdlFlatRow *row;
 	int			len;
 
-	copy.outcome = SAFE_DDL_OUTCOME_FAILED;
-	copy.sqlstate = NULL;
-	copy.error_message = "the server crashed while the statement ran";
+	copy.result.outcome = SAFE_DDL_OUTCOME_FAILED;
+	copy.result.sqlstate = NULL;
+	copy.result.error_message = "the server crashed while the statement ran";
 	row = safe_ddl_row_flatten(&copy, CurrentMemoryContext);
 	if (row->size <= INFLIGHT_ROW_SIZE)
 		return row;
 
-	len = strlen(copy.statement);
+	len = strlen(copy.what.statement);
 	if ((int) (row->size - INFLIGHT_ROW_SIZE) + 128 < len)
 	{
-		int			keep = pg_mbcliplen(copy.statement, len,
+		int			keep = pg_mbcliplen(copy.what.statement, len,
 										len - (row->size - INFLIGHT_ROW_SIZE) - 128);
 
-		copy.statement = psprintf("%.*s... [truncated by safe_ddl: %d of %d bytes kept]",
-								  keep, copy.statement, keep, len);
+		copy.what.statement = psprintf("%.*s... [truncated by safe_ddl: %d of %d bytes kept]",
+								  keep, copy.what.statement, keep, len);
 		pfree(row);
 		row = safe_ddl_row_flatten(&copy, CurrentMemoryContext);
 		if (row->size <= INFLIGHT_ROW_SIZE)
 			return row;
 	}
-	copy.identities = NIL;
-	copy.statement = "[too long to keep in shared memory]";
+	copy.what.identities = NIL;
+	copy.what.statement = "[too long to keep in shared memory]";
 	pfree(row);
 	row = safe_ddl_row_flatten(&copy, CurrentMemoryContext);
 	return row->size <= INFLIGHT_ROW_SIZE ? row : NULL;

@@ -50,8 +50,8 @@ timeout_problem(const char *name, int value, const char *bound_name, int bound)
 static char *
 timeout_violation(SafeDdlStatement *stmt)
 {
-	int			lock_timeout = stmt->lock_timeout_ms;
-	int			statement_timeout = stmt->statement_timeout_ms;
+	int			lock_timeout = stmt->decision.lock_timeout_ms;
+	int			statement_timeout = stmt->decision.statement_timeout_ms;
 	bool		lock_ok;
 	bool		stmt_ok;
 	char	   *lock_problem;
@@ -122,13 +122,13 @@ safe_ddl_evaluate(SafeDdlStatement *stmt, Node *parsetree,
 				  const SafeDdlPolicyInput *input)
 {
 	safe_ddl_classify(stmt, parsetree);
-	if (stmt->temp_only)
+	if (stmt->what.temp_only)
 		return;
-	stmt->lock_timeout_ms = input->lock_timeout_ms;
-	stmt->statement_timeout_ms = input->statement_timeout_ms;
+	stmt->decision.lock_timeout_ms = input->lock_timeout_ms;
+	stmt->decision.statement_timeout_ms = input->statement_timeout_ms;
 	safe_ddl_assess(stmt, parsetree, input->allow_destructive);
 	if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
-		stmt->policy_violation = safe_ddl_policy_violation(stmt);
+		stmt->decision.policy_violation = safe_ddl_policy_violation(stmt);
 }
 
 /*
@@ -180,8 +180,8 @@ append_timeout_commands(StringInfo buf, SafeDdlStatement *stmt)
 
 	if (require == SAFE_DDL_REQUIRE_BOTH)
 	{
-		lock = !timeout_counts(stmt->lock_timeout_ms, safe_ddl_max_lock_timeout);
-		statement = !timeout_counts(stmt->statement_timeout_ms,
+		lock = !timeout_counts(stmt->decision.lock_timeout_ms, safe_ddl_max_lock_timeout);
+		statement = !timeout_counts(stmt->decision.statement_timeout_ms,
 									safe_ddl_max_statement_timeout);
 	}
 	if (lock)
@@ -219,7 +219,7 @@ refusal_action(SafeDdlStatement *stmt)
 	{
 		const char *action = safe_ddl_rule_action(rule);
 
-		if (stmt->verdicts[rule] != SAFE_DDL_VERDICT_FIRES ||
+		if (stmt->risk.verdicts[rule] != SAFE_DDL_VERDICT_FIRES ||
 			(last != NULL && strcmp(action, last) == 0))
 			continue;
 		appendStringInfo(&buf, "%s%s", buf.len > 0 ? "; " : "", action);
@@ -236,7 +236,7 @@ char *
 safe_ddl_refusal_message(SafeDdlStatement *stmt)
 {
 	return psprintf("safe_ddl refused %s: %s; %s",
-					stmt->command_tag, stmt->policy_violation,
+					stmt->what.command_tag, stmt->decision.policy_violation,
 					refusal_action(stmt));
 }
 
@@ -264,7 +264,7 @@ safe_ddl_policy_hint(SafeDdlStatement *stmt)
 							 n > 1 ? "them" : "it");
 	}
 	for (rule = 0; rule < SAFE_DDL_NUM_RULES; rule++)
-		if (stmt->verdicts[rule] == SAFE_DDL_VERDICT_FIRES)
+		if (stmt->risk.verdicts[rule] == SAFE_DDL_VERDICT_FIRES)
 			appendStringInfo(&hint, "%s%s: %s", hint.len > 0 ? "\n" : "",
 							 safe_ddl_rule_name(rule),
 							 safe_ddl_rule_recipe(rule));
@@ -286,13 +286,13 @@ risk_detail(SafeDdlStatement *stmt)
 	ListCell   *lc;
 
 	initStringInfo(&buf);
-	if (stmt->lock_mode)
-		appendStringInfo(&buf, " Lock: %s.", stmt->lock_mode);
-	if (stmt->rewrites)
-		appendStringInfo(&buf, " Table access under it: %s.", stmt->rewrites);
-	foreach(lc, stmt->table_sizes)
+	if (stmt->risk.lock_mode)
+		appendStringInfo(&buf, " Lock: %s.", stmt->risk.lock_mode);
+	if (stmt->risk.rewrites)
+		appendStringInfo(&buf, " Table access under it: %s.", stmt->risk.rewrites);
+	foreach(lc, stmt->risk.table_sizes)
 		appendStringInfo(&buf, " Size of %s.", (char *) lfirst(lc));
-	if (stmt->table_sizes != NIL)
+	if (stmt->risk.table_sizes != NIL)
 		appendStringInfo(&buf, " safe_ddl.large_table_size = %d kB.",
 						 safe_ddl_large_table_size);
 	return buf.data;
@@ -313,13 +313,13 @@ safe_ddl_report_violation(SafeDdlStatement *stmt, int elevel)
 			 elevel >= ERROR ?
 			 errmsg("%s", safe_ddl_refusal_message(stmt)) :
 			 errmsg("safe_ddl would refuse %s: %s; %s",
-					stmt->command_tag, stmt->policy_violation,
+					stmt->what.command_tag, stmt->decision.policy_violation,
 					refusal_action(stmt)),
 			 errdetail("In effect: lock_timeout = %d ms, statement_timeout = %d ms, "
 					   "safe_ddl.require_timeout = %s, "
 					   "safe_ddl.max_lock_timeout = %d ms, "
 					   "safe_ddl.max_statement_timeout = %d ms.%s",
-					   stmt->lock_timeout_ms, stmt->statement_timeout_ms,
+					   stmt->decision.lock_timeout_ms, stmt->decision.statement_timeout_ms,
 					   require == SAFE_DDL_REQUIRE_ANY ? "any" :
 					   require == SAFE_DDL_REQUIRE_LOCK ? "lock_timeout" :
 					   require == SAFE_DDL_REQUIRE_STATEMENT ? "statement_timeout" :

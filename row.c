@@ -62,28 +62,28 @@ typedef struct RowColumn
 /* In the order of the table's columns (and of the JSON line). */
 static const RowColumn row_columns[] = {
 	{"id", INT8OID, V_ID, 0},
-	COLUMN("started_at", TIMESTAMPTZOID, V_TIMESTAMPTZ, started_at),
-	COLUMN("duration_ms", FLOAT8OID, V_DOUBLE, duration_ms),
-	COLUMN("database_name", TEXTOID, V_STRING, database_name),
-	COLUMN("session_user_name", TEXTOID, V_STRING, session_user_name),
-	COLUMN("current_user_name", TEXTOID, V_STRING, current_user_name),
-	COLUMN("application_name", TEXTOID, V_STRING, application_name),
-	COLUMN("client_addr", INETOID, V_STRING, client_addr),
-	COLUMN("backend_pid", INT4OID, V_INT32, backend_pid),
-	COLUMN("xid", XID8OID, V_FXID, xid),
-	COLUMN("command_tag", TEXTOID, V_STRING, command_tag),
-	COLUMN("object_type", TEXTOID, V_STRING, object_type),
-	COLUMN("object_identities", TEXTARRAYOID, V_LIST, identities),
-	COLUMN("statement", TEXTOID, V_STRING, statement),
-	COLUMN("lock_timeout_ms", INT4OID, V_INT32, lock_timeout_ms),
-	COLUMN("statement_timeout_ms", INT4OID, V_INT32, statement_timeout_ms),
-	COLUMN("outcome", TEXTOID, V_OUTCOME, outcome),
-	COLUMN("policy_violation", TEXTOID, V_STRING, policy_violation),
-	COLUMN("sqlstate", TEXTOID, V_STRING, sqlstate),
-	COLUMN("error_message", TEXTOID, V_STRING, error_message),
-	COLUMN("lock_mode", TEXTOID, V_STRING, lock_mode),
-	COLUMN("rewrites", TEXTOID, V_STRING, rewrites),
-	COLUMN("rules", TEXTARRAYOID, V_LIST, rules),
+	COLUMN("started_at", TIMESTAMPTZOID, V_TIMESTAMPTZ, session.started_at),
+	COLUMN("duration_ms", FLOAT8OID, V_DOUBLE, result.duration_ms),
+	COLUMN("database_name", TEXTOID, V_STRING, session.database_name),
+	COLUMN("session_user_name", TEXTOID, V_STRING, session.session_user_name),
+	COLUMN("current_user_name", TEXTOID, V_STRING, session.current_user_name),
+	COLUMN("application_name", TEXTOID, V_STRING, session.application_name),
+	COLUMN("client_addr", INETOID, V_STRING, session.client_addr),
+	COLUMN("backend_pid", INT4OID, V_INT32, session.backend_pid),
+	COLUMN("xid", XID8OID, V_FXID, result.xid),
+	COLUMN("command_tag", TEXTOID, V_STRING, what.command_tag),
+	COLUMN("object_type", TEXTOID, V_STRING, what.object_type),
+	COLUMN("object_identities", TEXTARRAYOID, V_LIST, what.identities),
+	COLUMN("statement", TEXTOID, V_STRING, what.statement),
+	COLUMN("lock_timeout_ms", INT4OID, V_INT32, decision.lock_timeout_ms),
+	COLUMN("statement_timeout_ms", INT4OID, V_INT32, decision.statement_timeout_ms),
+	COLUMN("outcome", TEXTOID, V_OUTCOME, result.outcome),
+	COLUMN("policy_violation", TEXTOID, V_STRING, decision.policy_violation),
+	COLUMN("sqlstate", TEXTOID, V_STRING, result.sqlstate),
+	COLUMN("error_message", TEXTOID, V_STRING, result.error_message),
+	COLUMN("lock_mode", TEXTOID, V_STRING, risk.lock_mode),
+	COLUMN("rewrites", TEXTOID, V_STRING, risk.rewrites),
+	COLUMN("rules", TEXTARRAYOID, V_LIST, risk.rules),
 };
 
 #define NUM_COLUMNS		((int) lengthof(row_columns))
@@ -184,7 +184,7 @@ safe_ddl_row_flatten(SafeDdlStatement *stmt, MemoryContext context)
 	row = MemoryContextAllocZero(context, size);
 	row->size = (uint32) size;
 	row->written_xid = InvalidTransactionId;
-	row->database_id = stmt->database_id;
+	row->database_id = stmt->session.database_id;
 	memcpy(row->len, len, sizeof(len));
 
 	p = (char *) row + safe_ddl_row_header_size();
@@ -300,7 +300,7 @@ safe_ddl_row_unflatten(SafeDdlFlatRow *row, SafeDdlStatement *stmt)
 	int			i;
 
 	memset(stmt, 0, sizeof(SafeDdlStatement));
-	stmt->database_id = row->database_id;
+	stmt->session.database_id = row->database_id;
 	for (i = 0; i < NUM_COLUMNS; i++)
 	{
 		const RowColumn *col = &row_columns[i];

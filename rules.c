@@ -202,7 +202,7 @@ typedef struct Assessment
 	LOCKMODE	lockmode;		/* NoLock: none on an existing relation */
 	bool		rewrite;
 	bool		scan;
-	List	   *sized;			/* OIDs already in stmt->table_sizes */
+	List	   *sized;			/* OIDs already in stmt->risk.table_sizes */
 	bool		allow_destructive;	/* the session acknowledges them */
 	bool		recurse;		/* the statement acts on inheritance children */
 	bool		quiet;			/* many relations: list only those that fire */
@@ -594,8 +594,8 @@ note_size(Assessment *a, Relation rel, uint64 bytes)
 	if (!list_member_oid(a->sized, relid))
 	{
 		a->sized = lappend_oid(a->sized, relid);
-		a->stmt->table_sizes =
-			lappend(a->stmt->table_sizes,
+		a->stmt->risk.table_sizes =
+			lappend(a->stmt->risk.table_sizes,
 					tuples >= 0 ?
 					psprintf("%s: %s, about %.0f rows", name, size, tuples) :
 					psprintf("%s: %s, never analyzed", name, size));
@@ -651,9 +651,9 @@ consider(Assessment *a, SafeDdlRuleId rule, Oid relid, const char *danger)
 	}
 	RelationClose(rel);
 
-	if (verdict > stmt->verdicts[rule])
+	if (verdict > stmt->risk.verdicts[rule])
 	{
-		stmt->verdicts[rule] = verdict;
+		stmt->risk.verdicts[rule] = verdict;
 
 		/*
 		 * The reason is read only if the rule refuses or warns: not when the
@@ -661,7 +661,7 @@ consider(Assessment *a, SafeDdlRuleId rule, Oid relid, const char *danger)
 		 */
 		if (verdict == SAFE_DDL_VERDICT_FIRES &&
 			!(r->acknowledgeable && a->allow_destructive))
-			stmt->reasons[rule] = psprintf(danger ? danger : r->danger,
+			stmt->risk.reasons[rule] = psprintf(danger ? danger : r->danger,
 										   what ? what : relation_name(relid));
 	}
 }
@@ -670,8 +670,8 @@ consider(Assessment *a, SafeDdlRuleId rule, Oid relid, const char *danger)
 static void
 consider_other(Assessment *a, SafeDdlRuleId rule, const char *what)
 {
-	a->stmt->verdicts[rule] = SAFE_DDL_VERDICT_FIRES;
-	a->stmt->reasons[rule] = psprintf(rules[rule].danger, what);
+	a->stmt->risk.verdicts[rule] = SAFE_DDL_VERDICT_FIRES;
+	a->stmt->risk.reasons[rule] = psprintf(rules[rule].danger, what);
 }
 
 static void
@@ -1254,12 +1254,12 @@ name_affected(Assessment *a, Oid relid, AttrNumber attnum)
 	if (attnum > 0)
 		identity = psprintf("%s.%s", identity,
 							quote_identifier(get_attname(relid, attnum, false)));
-	if (list_length(a->stmt->identities) >= 100)
+	if (list_length(a->stmt->what.identities) >= 100)
 		return;
-	foreach(lc, a->stmt->identities)
+	foreach(lc, a->stmt->what.identities)
 		if (strcmp((char *) lfirst(lc), identity) == 0)
 			return;
-	a->stmt->identities = lappend(a->stmt->identities, identity);
+	a->stmt->what.identities = lappend(a->stmt->what.identities, identity);
 }
 
 static void
@@ -1297,8 +1297,8 @@ consider_cascade(Assessment *a, Cascade *c, const char *what)
 													   false))));
 	}
 	a->quiet = false;
-	if (a->stmt->verdicts[SAFE_DDL_RULE_DESTRUCTIVE] == SAFE_DDL_VERDICT_NOT_APPLICABLE)
-		a->stmt->verdicts[SAFE_DDL_RULE_DESTRUCTIVE] = SAFE_DDL_VERDICT_EMPTY;
+	if (a->stmt->risk.verdicts[SAFE_DDL_RULE_DESTRUCTIVE] == SAFE_DDL_VERDICT_NOT_APPLICABLE)
+		a->stmt->risk.verdicts[SAFE_DDL_RULE_DESTRUCTIVE] = SAFE_DDL_VERDICT_EMPTY;
 }
 
 /* Has the table an index CLUSTER without a table would use? */
@@ -1637,8 +1637,8 @@ assess_rename(Assessment *a, RenameStmt *stmt)
 					  data_relations(nspid, InvalidOid, NIL, false),
 					  psprintf("renaming schema %s renames %%s, and breaks running application code that uses the old names",
 							   quote_identifier(stmt->subname)));
-		if (a->stmt->verdicts[SAFE_DDL_RULE_RENAME] == SAFE_DDL_VERDICT_NOT_APPLICABLE)
-			a->stmt->verdicts[SAFE_DDL_RULE_RENAME] = SAFE_DDL_VERDICT_EMPTY;
+		if (a->stmt->risk.verdicts[SAFE_DDL_RULE_RENAME] == SAFE_DDL_VERDICT_NOT_APPLICABLE)
+			a->stmt->risk.verdicts[SAFE_DDL_RULE_RENAME] = SAFE_DDL_VERDICT_EMPTY;
 		return;
 	}
 	switch (stmt->renameType)
@@ -1929,7 +1929,7 @@ assess(Assessment *a, Node *parsetree)
 
 /*
  * Assess one DDL statement: fill in its lock mode, rewrites, table sizes
- * and every rule's verdict; list the rules that fired in stmt->rules.
+ * and every rule's verdict; list the rules that fired in stmt->risk.rules.
  * allow_destructive: the session has acknowledged destructive changes.
  */
 void
@@ -1943,8 +1943,8 @@ safe_ddl_assess(SafeDdlStatement *stmt, Node *parsetree,
 	assess(&a, parsetree);
 
 	if (a.lockmode != NoLock)
-		stmt->lock_mode = GetLockmodeName(DEFAULT_LOCKMETHOD, a.lockmode);
-	stmt->rewrites = a.rewrite ? "rewrite" : a.scan ? "scan" : NULL;
+		stmt->risk.lock_mode = GetLockmodeName(DEFAULT_LOCKMETHOD, a.lockmode);
+	stmt->risk.rewrites = a.rewrite ? "rewrite" : a.scan ? "scan" : NULL;
 
 	for (rule = 0; rule < SAFE_DDL_NUM_RULES; rule++)
 	{
@@ -1953,18 +1953,18 @@ safe_ddl_assess(SafeDdlStatement *stmt, Node *parsetree,
 		 * data is not a rule firing, but the row keeps the judgement, as it
 		 * keeps an acknowledgement.
 		 */
-		if (stmt->verdicts[rule] == SAFE_DDL_VERDICT_EMPTY)
-			stmt->rules = lappend(stmt->rules,
+		if (stmt->risk.verdicts[rule] == SAFE_DDL_VERDICT_EMPTY)
+			stmt->risk.rules = lappend(stmt->risk.rules,
 								  psprintf("%s (empty)", rules[rule].name));
-		if (stmt->verdicts[rule] != SAFE_DDL_VERDICT_FIRES)
+		if (stmt->risk.verdicts[rule] != SAFE_DDL_VERDICT_FIRES)
 			continue;
 		if (disabled_rules & (1 << rule))
-			stmt->verdicts[rule] = SAFE_DDL_VERDICT_DISABLED;
+			stmt->risk.verdicts[rule] = SAFE_DDL_VERDICT_DISABLED;
 		else
 		{
-			stmt->rules = lappend(stmt->rules, (char *) rules[rule].name);
+			stmt->risk.rules = lappend(stmt->risk.rules, (char *) rules[rule].name);
 			if (rules[rule].acknowledgeable && allow_destructive)
-				stmt->verdicts[rule] = SAFE_DDL_VERDICT_ACKNOWLEDGED;
+				stmt->risk.verdicts[rule] = SAFE_DDL_VERDICT_ACKNOWLEDGED;
 		}
 	}
 }
@@ -1981,9 +1981,9 @@ safe_ddl_rule_violation(SafeDdlStatement *stmt)
 
 	initStringInfo(&buf);
 	for (rule = 0; rule < SAFE_DDL_NUM_RULES; rule++)
-		if (stmt->verdicts[rule] == SAFE_DDL_VERDICT_FIRES)
+		if (stmt->risk.verdicts[rule] == SAFE_DDL_VERDICT_FIRES)
 			appendStringInfo(&buf, "%s%s: %s", buf.len > 0 ? "; " : "",
-							 rules[rule].name, stmt->reasons[rule]);
+							 rules[rule].name, stmt->risk.reasons[rule]);
 	if (buf.len == 0)
 	{
 		pfree(buf.data);

@@ -399,8 +399,8 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	level_context = safe_ddl_enter_level();
 	oldcontext = MemoryContextSwitchTo(level_context);
 	stmt = safe_ddl_describe(pstmt, queryString);
-	stmt->lock_timeout_ms = LockTimeout;
-	stmt->statement_timeout_ms = armed_statement_timeout_ms();
+	stmt->decision.lock_timeout_ms = LockTimeout;
+	stmt->decision.statement_timeout_ms = armed_statement_timeout_ms();
 	safe_ddl_begin_attempt(stmt);
 	MemoryContextSwitchTo(oldcontext);
 
@@ -417,17 +417,17 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			audited = true;
 		}
 		log_relid = safe_ddl_audit_log(NULL);
-		stmt->log_installed = OidIsValid(log_relid);
+		stmt->session.log_installed = OidIsValid(log_relid);
 
 		/* What it is, what it risks, then the policy. */
-		input.lock_timeout_ms = stmt->lock_timeout_ms;
-		input.statement_timeout_ms = stmt->statement_timeout_ms;
+		input.lock_timeout_ms = stmt->decision.lock_timeout_ms;
+		input.statement_timeout_ms = stmt->decision.statement_timeout_ms;
 		input.allow_destructive = safe_ddl_allow_destructive;
 		oldcontext = MemoryContextSwitchTo(level_context);
 		safe_ddl_evaluate(stmt, pstmt->utilityStmt, &input);
 		MemoryContextSwitchTo(oldcontext);
 
-		if (stmt->temp_only)
+		if (stmt->what.temp_only)
 		{
 			/* Temporary objects only: neither checked nor recorded. */
 			safe_ddl_owe_row(NULL);
@@ -439,7 +439,7 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			/* The extension's own objects: superusers only, whatever the mode. */
 			safe_ddl_guard_ddl(stmt, pstmt->utilityStmt);
 
-			if (stmt->policy_violation != NULL)
+			if (stmt->decision.policy_violation != NULL)
 			{
 				if (safe_ddl_mode == SAFE_DDL_MODE_ENFORCE && audited)
 					safe_ddl_record_refused(stmt, safe_ddl_refusal_message(stmt),
@@ -479,7 +479,7 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			CALL_NEXT_PROCESS_UTILITY();
 			if (pinned_here)
 				lock_timeout_pinned = pinned_here = false;
-			stmt->duration_ms = elapsed_ms(start);
+			stmt->result.duration_ms = elapsed_ms(start);
 			if (audited)
 				safe_ddl_record_ok(stmt);
 			warn_if_not_preloaded(pstmt->utilityStmt);
@@ -489,8 +489,8 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	{
 		if (pinned_here)
 			lock_timeout_pinned = false;
-		stmt->duration_ms = elapsed_ms(start);
-		if (audited && stmt->outcome != SAFE_DDL_OUTCOME_REFUSED)
+		stmt->result.duration_ms = elapsed_ms(start);
+		if (audited && stmt->result.outcome != SAFE_DDL_OUTCOME_REFUSED)
 			safe_ddl_record_failed(stmt, level_context);
 		safe_ddl_leave_level();
 		PG_RE_THROW();

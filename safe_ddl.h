@@ -111,43 +111,58 @@ extern const char *const safe_ddl_outcome_names[SAFE_DDL_NUM_OUTCOMES];
  */
 typedef struct SafeDdlStatement
 {
-	const char *command_tag;	/* "ALTER TABLE", ... */
-	const char *object_type;	/* "table", "index", ... or NULL */
-	List	   *identities;		/* schema-qualified names, char * */
-	bool		temp_only;		/* every target is a temporary object */
+	/* what it is: classify.c (describe, then classify) */
+	struct
+	{
+		const char *command_tag;	/* "ALTER TABLE", ... */
+		char	   *statement;	/* this statement's text, maybe truncated */
+		const char *object_type;	/* "table", "index", ... or NULL */
+		List	   *identities; /* schema-qualified names, char * */
+		bool		temp_only;	/* every target is a temporary object */
+	}			what;
 
-	/* what the statement risks: filled by rules.c */
-	const char *lock_mode;		/* strongest lock on an existing relation */
-	const char *rewrites;		/* "rewrite", "scan" or NULL */
-	List	   *rules;			/* names of the rules that fired, char * */
-	List	   *table_sizes;	/* "name: size, about N rows", char * */
-	uint8		verdicts[SAFE_DDL_NUM_RULES];	/* SafeDdlVerdict */
-	const char *reasons[SAFE_DDL_NUM_RULES];	/* why, for those that fire */
+	/* who runs it, where from, when: attempts.c, before it runs */
+	struct
+	{
+		Oid			database_id;
+		const char *database_name;
+		const char *session_user_name;
+		const char *current_user_name;
+		const char *application_name;
+		const char *client_addr;	/* text form, NULL for a Unix socket */
+		int			backend_pid;
+		TimestampTz started_at;
+		bool		log_installed;	/* this database has the audit log */
+	}			session;
 
-	char	   *statement;		/* this statement's text, maybe truncated */
+	/* what it risks: rules.c */
+	struct
+	{
+		const char *lock_mode;	/* strongest lock on an existing relation */
+		const char *rewrites;	/* "rewrite", "scan" or NULL */
+		List	   *rules;		/* names of the rules that fired, char * */
+		List	   *table_sizes;	/* "name: size, about N rows", char * */
+		uint8		verdicts[SAFE_DDL_NUM_RULES];	/* SafeDdlVerdict */
+		const char *reasons[SAFE_DDL_NUM_RULES];	/* why, for those that fire */
+	}			risk;
 
-	/* filled in by the hook */
-	TimestampTz started_at;
-	double		duration_ms;
-	int			lock_timeout_ms;
-	int			statement_timeout_ms;
-	const char *policy_violation;	/* NULL when compliant */
+	/* the policy's decision: policy.c (and guard.c's refusals) */
+	struct
+	{
+		int			lock_timeout_ms;	/* as checked */
+		int			statement_timeout_ms;	/* the armed timer's */
+		const char *policy_violation;	/* NULL when allowed */
+	}			decision;
 
-	/* the session, filled in before the statement runs (attempts.c) */
-	Oid			database_id;
-	const char *database_name;
-	const char *session_user_name;
-	const char *current_user_name;
-	const char *application_name;
-	const char *client_addr;	/* text form, NULL for a Unix socket */
-	int			backend_pid;
-	FullTransactionId xid;		/* invalid: no transaction id */
-	bool		log_installed;	/* this database has the audit log */
-
-	/* how it ended */
-	SafeDdlOutcome outcome;
-	const char *sqlstate;		/* NULL for ok */
-	const char *error_message;	/* NULL for ok */
+	/* how it ended: the hook and attempts.c */
+	struct
+	{
+		double		duration_ms;
+		FullTransactionId xid;	/* invalid: no transaction id */
+		SafeDdlOutcome outcome;
+		const char *sqlstate;	/* NULL for ok */
+		const char *error_message;	/* NULL for ok */
+	}			result;
 } SafeDdlStatement;
 
 /* The names of SafeDdlOutcome, as the outcome column holds them (row.c). */
