@@ -57,6 +57,7 @@ typedef struct Targets
 {
 	List	   *identities;		/* char * */
 	int			more;			/* identities left out past MAX_IDENTITIES */
+	List	   *resolved;		/* SafeDdlResolved * */
 	int			count;			/* targets whose persistence we know */
 	int			temp;			/* ... of which temporary */
 } Targets;
@@ -325,7 +326,14 @@ add_relation(Targets *targets, const RangeVar *rv, bool creating)
 	char	   *identity;
 
 	if (!creating)
+	{
+		SafeDdlResolved *found = palloc(sizeof(SafeDdlResolved));
+
 		relid = RangeVarGetRelid(rv, NoLock, true);
+		found->rv = rv;
+		found->relid = relid;
+		targets->resolved = lappend(targets->resolved, found);
+	}
 
 	if (OidIsValid(relid))
 	{
@@ -441,6 +449,7 @@ add_subobject(Targets *targets, const char *name, const RangeVar *rel,
 	add_identity(targets, relident);
 	targets->count += scratch.count;
 	targets->temp += scratch.temp;
+	targets->resolved = list_concat(targets->resolved, scratch.resolved);
 }
 
 /*
@@ -803,6 +812,7 @@ collect_targets(Node *parsetree, Targets *targets)
 												  table.identities);
 				targets->count += table.count;
 				targets->temp += table.temp;
+				targets->resolved = list_concat(targets->resolved, table.resolved);
 				return "index";
 			}
 		case T_AlterTableStmt:
@@ -1196,6 +1206,7 @@ safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree)
 									 psprintf("... [%d more, left out by safe_ddl]",
 											  targets.more));
 	stmt->what.identities = targets.identities;
+	stmt->what.resolved = targets.resolved;
 	stmt->what.temp_only = (targets.count > 0 && targets.temp == targets.count);
 
 	/*

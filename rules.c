@@ -293,10 +293,20 @@ safe_ddl_assign_disabled_rules(const char *newval, void *extra)
  */
 
 static Oid
-relation_oid(const RangeVar *rv)
+relation_oid(Assessment *a, const RangeVar *rv)
 {
+	ListCell   *lc;
+
 	if (rv == NULL)
 		return InvalidOid;
+	/* the relation classification found for this very node */
+	foreach(lc, a->stmt->what.resolved)
+	{
+		SafeDdlResolved *found = (SafeDdlResolved *) lfirst(lc);
+
+		if (found->rv == rv)
+			return found->relid;
+	}
 	return RangeVarGetRelid(rv, NoLock, true);
 }
 
@@ -1003,7 +1013,7 @@ assess_add_column(Assessment *a, Oid relid, ColumnDef *def)
 			consider(a, SAFE_DDL_RULE_NOT_VALID, relid, NULL);
 		}
 		if (con->contype == CONSTR_FOREIGN)
-			take_lock(a, relation_oid(con->pktable), ShareRowExclusiveLock);
+			take_lock(a, relation_oid(a, con->pktable), ShareRowExclusiveLock);
 	}
 
 	/*
@@ -1054,7 +1064,7 @@ assess_add_constraint(Assessment *a, Oid relid, Constraint *con)
 				consider(a, SAFE_DDL_RULE_NOT_VALID, relid, NULL);
 			}
 			if (con->contype == CONSTR_FOREIGN)
-				take_lock(a, relation_oid(con->pktable), ShareRowExclusiveLock);
+				take_lock(a, relation_oid(a, con->pktable), ShareRowExclusiveLock);
 			break;
 		case CONSTR_PRIMARY:
 		case CONSTR_UNIQUE:
@@ -1075,7 +1085,7 @@ assess_add_constraint(Assessment *a, Oid relid, Constraint *con)
 static void
 assess_alter_table(Assessment *a, AlterTableStmt *stmt)
 {
-	Oid			relid = relation_oid(stmt->relation);
+	Oid			relid = relation_oid(a, stmt->relation);
 	ListCell   *lc;
 
 	if (!OidIsValid(relid))
@@ -1445,12 +1455,12 @@ assess_reindex(Assessment *a, ReindexStmt *stmt)
 	switch (stmt->kind)
 	{
 		case REINDEX_OBJECT_INDEX:
-			relid = relation_oid(stmt->relation);
+			relid = relation_oid(a, stmt->relation);
 			if (OidIsValid(relid))
 				relid = IndexGetRelation(relid, true);
 			break;
 		case REINDEX_OBJECT_TABLE:
-			relid = relation_oid(stmt->relation);
+			relid = relation_oid(a, stmt->relation);
 			break;
 		default:
 			{
@@ -1495,7 +1505,7 @@ assess_drop(Assessment *a, DropStmt *stmt)
 		case OBJECT_INDEX:
 			foreach(lc, stmt->objects)
 			{
-				Oid			relid = relation_oid(makeRangeVarFromNameList(lfirst(lc)));
+				Oid			relid = relation_oid(a, makeRangeVarFromNameList(lfirst(lc)));
 
 				take_lock(a, relid, stmt->concurrent ? ShareUpdateExclusiveLock
 						  : AccessExclusiveLock);
@@ -1655,7 +1665,7 @@ assess_rename(Assessment *a, RenameStmt *stmt)
 		default:
 			return;
 	}
-	relid = relation_oid(stmt->relation);
+	relid = relation_oid(a, stmt->relation);
 	take_lock(a, relid, stmt->renameType == OBJECT_INDEX ?
 			  ShareUpdateExclusiveLock : AccessExclusiveLock);
 	if (type == OBJECT_TABLE || type == OBJECT_VIEW ||
@@ -1683,7 +1693,7 @@ assess_vacuum(Assessment *a, VacuumStmt *stmt)
 	}
 	foreach(lc, stmt->rels)
 	{
-		Oid			relid = relation_oid(lfirst_node(VacuumRelation, lc)->relation);
+		Oid			relid = relation_oid(a, lfirst_node(VacuumRelation, lc)->relation);
 
 		take_lock(a, relid, AccessExclusiveLock);
 		consider(a, SAFE_DDL_RULE_TABLE_REWRITE, relid, NULL);
@@ -1705,7 +1715,7 @@ assess(Assessment *a, Node *parsetree)
 			{
 				IndexStmt  *stmt = (IndexStmt *) parsetree;
 
-				relid = relation_oid(stmt->relation);
+				relid = relation_oid(a, stmt->relation);
 				a->scan = true;
 				take_lock(a, relid, stmt->concurrent ? ShareUpdateExclusiveLock
 						  : ShareLock);
@@ -1732,7 +1742,7 @@ assess(Assessment *a, Node *parsetree)
 								  NULL);
 					break;
 				}
-				relid = relation_oid(stmt->relation);
+				relid = relation_oid(a, stmt->relation);
 				take_lock(a, relid, AccessExclusiveLock);
 				consider(a, SAFE_DDL_RULE_TABLE_REWRITE, relid, NULL);
 				break;
@@ -1741,7 +1751,7 @@ assess(Assessment *a, Node *parsetree)
 			{
 				RefreshMatViewStmt *stmt = (RefreshMatViewStmt *) parsetree;
 
-				relid = relation_oid(stmt->relation);
+				relid = relation_oid(a, stmt->relation);
 				take_lock(a, relid, stmt->concurrent ? ExclusiveLock
 						  : AccessExclusiveLock);
 				if (!stmt->concurrent)
@@ -1760,7 +1770,7 @@ assess(Assessment *a, Node *parsetree)
 
 				foreach(lc, stmt->relations)
 				{
-					relid = relation_oid(lfirst_node(RangeVar, lc));
+					relid = relation_oid(a, lfirst_node(RangeVar, lc));
 					a->recurse = lfirst_node(RangeVar, lc)->inh;
 					take_lock(a, relid, AccessExclusiveLock);
 					consider(a, SAFE_DDL_RULE_DESTRUCTIVE, relid,
@@ -1808,7 +1818,7 @@ assess(Assessment *a, Node *parsetree)
 					stmt->objectType != OBJECT_MATVIEW &&
 					stmt->objectType != OBJECT_FOREIGN_TABLE)
 					break;
-				relid = relation_oid(stmt->relation);
+				relid = relation_oid(a, stmt->relation);
 				take_lock(a, relid, AccessExclusiveLock);
 				consider(a, SAFE_DDL_RULE_RENAME, relid,
 						 psprintf("moving %%s to schema %s breaks running application code that uses the old name",
@@ -1837,7 +1847,7 @@ assess(Assessment *a, Node *parsetree)
 
 				/* CREATE TABLE ... PARTITION OF / INHERITS locks the parent */
 				foreach(lc, stmt->inhRelations)
-					take_lock(a, relation_oid(lfirst_node(RangeVar, lc)),
+					take_lock(a, relation_oid(a, lfirst_node(RangeVar, lc)),
 							  stmt->partbound ? AccessExclusiveLock
 							  : ShareUpdateExclusiveLock);
 				if (stmt->relation->relpersistence != RELPERSISTENCE_TEMP)
@@ -1889,25 +1899,25 @@ assess(Assessment *a, Node *parsetree)
 				break;
 			}
 		case T_CreateTrigStmt:
-			take_lock(a, relation_oid(((CreateTrigStmt *) parsetree)->relation),
+			take_lock(a, relation_oid(a, ((CreateTrigStmt *) parsetree)->relation),
 					  ShareRowExclusiveLock);
 			break;
 		case T_RuleStmt:
-			take_lock(a, relation_oid(((RuleStmt *) parsetree)->relation),
+			take_lock(a, relation_oid(a, ((RuleStmt *) parsetree)->relation),
 					  AccessExclusiveLock);
 			break;
 		case T_CreatePolicyStmt:
-			take_lock(a, relation_oid(((CreatePolicyStmt *) parsetree)->table),
+			take_lock(a, relation_oid(a, ((CreatePolicyStmt *) parsetree)->table),
 					  AccessExclusiveLock);
 			break;
 		case T_AlterPolicyStmt:
-			take_lock(a, relation_oid(((AlterPolicyStmt *) parsetree)->table),
+			take_lock(a, relation_oid(a, ((AlterPolicyStmt *) parsetree)->table),
 					  AccessExclusiveLock);
 			break;
 		case T_LockStmt:
 			/* DDL only in ACCESS EXCLUSIVE mode (safe_ddl_is_ddl) */
 			foreach(lc, ((LockStmt *) parsetree)->relations)
-				take_lock(a, relation_oid(lfirst_node(RangeVar, lc)),
+				take_lock(a, relation_oid(a, lfirst_node(RangeVar, lc)),
 						  ((LockStmt *) parsetree)->mode);
 			break;
 		case T_CommentStmt:
@@ -1918,7 +1928,7 @@ assess(Assessment *a, Node *parsetree)
 					stmt->objtype == OBJECT_MATVIEW || stmt->objtype == OBJECT_INDEX ||
 					stmt->objtype == OBJECT_SEQUENCE ||
 					stmt->objtype == OBJECT_FOREIGN_TABLE)
-					take_lock(a, relation_oid(makeRangeVarFromNameList(castNode(List, stmt->object))),
+					take_lock(a, relation_oid(a, makeRangeVarFromNameList(castNode(List, stmt->object))),
 							  ShareUpdateExclusiveLock);
 				break;
 			}

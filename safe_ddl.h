@@ -109,6 +109,17 @@ extern const char *const safe_ddl_outcome_names[SAFE_DDL_NUM_OUTCOMES];
  * Everything an audit row holds is here, so that a row can be written by
  * another process.
  */
+/*
+ * A relation of the parse tree, as classification found it: the rules
+ * assess that same relation, without a second look-up by name that a
+ * concurrent rename could answer differently.
+ */
+typedef struct SafeDdlResolved
+{
+	const RangeVar *rv;
+	Oid			relid;
+} SafeDdlResolved;
+
 typedef struct SafeDdlStatement
 {
 	/* what it is: classify.c (describe, then classify) */
@@ -119,6 +130,7 @@ typedef struct SafeDdlStatement
 		const char *object_type;	/* "table", "index", ... or NULL */
 		List	   *identities; /* schema-qualified names, char * */
 		bool		temp_only;	/* every target is a temporary object */
+		List	   *resolved;	/* SafeDdlResolved *: relations looked up */
 	}			what;
 
 	/* who runs it, where from, when: attempts.c, before it runs */
