@@ -23,6 +23,7 @@
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_proc.h"
@@ -85,6 +86,34 @@ calls_foreign_function(Node *node, void *context)
 	return expression_tree_walker(node, calls_foreign_function, context);
 }
 
+/* Does one of the domain's own CHECK constraints call such a function? */
+static bool
+domain_calls_foreign_function(Oid domainid)
+{
+	Relation	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(domainid));
+	scan = systable_beginscan(rel, ConstraintTypidIndexId, true, NULL, 1, &key);
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		conbin = heap_getattr(tuple, Anum_pg_constraint_conbin,
+										  RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			found = calls_foreign_function(stringToNode(TextDatumGetCString(conbin)),
+										   NULL);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 /*
  * What writing a row to the log needs of the table, made when the log is
  * opened the first time after it was (re)found: the columns matched to the
@@ -93,12 +122,60 @@ calls_foreign_function(Node *node, void *context)
  */
 static SafeDdlRowMap *log_map = NULL;
 
+/*
+ * Is a column's type safe to write with the extension's rights?  A domain
+ * checks its constraints on every value written, with functions its owner
+ * chose: every domain down to the base type must be a superuser's, and
+ * call only superusers' functions.
+ */
+static bool
+type_is_trusted(Oid typid)
+{
+	for (;;)
+	{
+		HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+		Form_pg_type form;
+		Oid			owner;
+		char		typtype;
+		Oid			basetype;
+
+		if (!HeapTupleIsValid(tuple))
+			return false;
+		form = (Form_pg_type) GETSTRUCT(tuple);
+		owner = form->typowner;
+		typtype = form->typtype;
+		basetype = form->typbasetype;
+		ReleaseSysCache(tuple);
+		if (!superuser_arg(owner))
+			return false;
+		if (typtype != TYPTYPE_DOMAIN)
+			return true;
+		if (domain_calls_foreign_function(typid))
+			return false;
+		typid = basetype;
+	}
+}
+
 static void
 check_log_expressions(Relation rel)
 {
-	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	TupleConstr *constr = tupdesc->constr;
 	int			i;
 
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+
+		if (!attr->attisdropped && !type_is_trusted(attr->atttypid))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("safe_ddl will not write to %s.%s: column %s is of type %s, which a role other than a superuser owns or checks with such a role's function",
+							AUDIT_SCHEMA, AUDIT_TABLE, NameStr(attr->attname),
+							format_type_be(attr->atttypid)),
+					 errdetail("Writing a row would run its checks with the extension's rights."),
+					 errhint("Drop the column, or give it a type a superuser owns.")));
+	}
 	if (constr == NULL)
 		return;
 	for (i = 0; i < constr->num_check; i++)

@@ -119,7 +119,8 @@ relation_identity(Oid relid)
 }
 
 /*
- * How many times relid is in the plan's range table.
+ * How many times relid (InvalidOid: any relation) is in the plan's range
+ * table.
  */
 static int
 rtable_count(PlannedStmt *plan, Oid relid)
@@ -127,11 +128,12 @@ rtable_count(PlannedStmt *plan, Oid relid)
 	ListCell   *lc;
 	int			n = 0;
 
+	/* a view is a subquery that keeps its relid since PostgreSQL 16 */
 	foreach(lc, plan->rtable)
 	{
 		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
 
-		if (rte->rtekind == RTE_RELATION && rte->relid == relid)
+		if (OidIsValid(rte->relid) && (!OidIsValid(relid) || rte->relid == relid))
 			n++;
 	}
 	return n;
@@ -163,6 +165,9 @@ guard_sequence(QueryDesc *queryDesc)
 	ListCell   *lc;
 	int			n = 0;
 
+	/* Most plans have no regclass constant: nothing more to look at. */
+	if (list_length(plan->relationOids) <= rtable_count(plan, InvalidOid))
+		return;
 	if (!OidIsValid(safe_ddl_audit_log(&seqid)) || !OidIsValid(seqid))
 		return;
 	foreach(lc, plan->relationOids)

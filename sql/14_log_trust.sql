@@ -90,6 +90,25 @@ RESET safe_ddl.audit;
 COMMENT ON TABLE sddl_evidence IS 'not written either';
 DROP INDEX safe_ddl.sddl_partial_idx;
 COMMENT ON TABLE sddl_evidence IS 'written';
+-- A column a DBA adds must not bring another role's checks: a domain an
+-- ordinary role owns (its CHECK could call anything) blocks writing too.
+CREATE ROLE sddl_domain_owner;
+GRANT CREATE ON SCHEMA public TO sddl_domain_owner;
+SET ROLE sddl_domain_owner;
+CREATE DOMAIN public.sddl_owned_text AS text CHECK (VALUE <> '');
+RESET ROLE;
+SET safe_ddl.audit = off;
+ALTER TABLE safe_ddl.audit_log ADD COLUMN sddl_note public.sddl_owned_text;
+RESET safe_ddl.audit;
+COMMENT ON TABLE sddl_evidence IS 'not written for the domain';
+SET safe_ddl.audit = off;
+SET safe_ddl.allow_destructive = on;
+ALTER TABLE safe_ddl.audit_log DROP COLUMN sddl_note;
+DROP DOMAIN public.sddl_owned_text;
+REVOKE CREATE ON SCHEMA public FROM sddl_domain_owner;
+DROP ROLE sddl_domain_owner;
+RESET safe_ddl.allow_destructive;
+RESET safe_ddl.audit;
 -- Created with auditing on, the index is refused at its own row.
 CREATE INDEX sddl_expr_idx ON safe_ddl.audit_log (lower(statement));
 SELECT count(*) AS unsafe_indexes FROM pg_indexes
