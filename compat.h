@@ -24,7 +24,7 @@
 
 /* PostgreSQL 18 names and versions a module: SAFE_DDL_MODULE_MAGIC; */
 #if PG_VERSION_NUM >= 180000
-#define SAFE_DDL_MODULE_MAGIC	PG_MODULE_MAGIC_EXT(.name = "safe_ddl", .version = "1.0")
+#define SAFE_DDL_MODULE_MAGIC	PG_MODULE_MAGIC_EXT(.name = "safe_ddl", .version = "1.2")
 #else
 #define SAFE_DDL_MODULE_MAGIC	PG_MODULE_MAGIC
 #endif

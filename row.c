@@ -41,8 +41,9 @@ typedef enum ValueKind
 	V_ID,						/* none: drawn by ids.c at insert time */
 	V_STRING,					/* const char *, NULL for SQL NULL */
 	V_LIST,						/* List of char *, never NULL */
-	V_INT32,					/* int */
-	V_DOUBLE,					/* double */
+	V_INT32,					/* int; negative for NULL where nullable */
+	V_DOUBLE,					/* double; negative for NULL where nullable */
+	V_BOOL,						/* int8: 1 true, 0 false, negative NULL */
 	V_TIMESTAMPTZ,				/* TimestampTz */
 	V_FXID,						/* FullTransactionId, invalid for NULL */
 	V_OUTCOME					/* SafeDdlOutcome, stored as its name */
@@ -54,14 +55,17 @@ typedef struct RowColumn
 	Oid			type;			/* its SQL type */
 	ValueKind	kind;
 	size_t		offset;			/* of the value in SafeDdlStatement */
+	bool		nullable;		/* a negative scalar is NULL */
 } RowColumn;
 
 #define COLUMN(name, type, kind, field) \
-	{name, type, kind, offsetof(SafeDdlStatement, field)}
+	{name, type, kind, offsetof(SafeDdlStatement, field), false}
+#define NULLABLE(name, type, kind, field) \
+	{name, type, kind, offsetof(SafeDdlStatement, field), true}
 
 /* In the order of the table's columns (and of the JSON line). */
 static const RowColumn row_columns[] = {
-	{"id", INT8OID, V_ID, 0},
+	{"id", INT8OID, V_ID, 0, false},
 	COLUMN("started_at", TIMESTAMPTZOID, V_TIMESTAMPTZ, session.started_at),
 	COLUMN("duration_ms", FLOAT8OID, V_DOUBLE, result.duration_ms),
 	COLUMN("database_name", TEXTOID, V_STRING, session.database_name),
@@ -84,6 +88,14 @@ static const RowColumn row_columns[] = {
 	COLUMN("lock_mode", TEXTOID, V_STRING, risk.lock_mode),
 	COLUMN("rewrites", TEXTOID, V_STRING, risk.rewrites),
 	COLUMN("rules", TEXTARRAYOID, V_LIST, risk.rules),
+	/* 1.2 */
+	NULLABLE("lock_wait_ms", FLOAT8OID, V_DOUBLE, impact.lock_wait_ms),
+	NULLABLE("lock_held_ms", FLOAT8OID, V_DOUBLE, impact.lock_held_ms),
+	NULLABLE("blocked_sessions_max", INT4OID, V_INT32, impact.blocked_sessions_max),
+	NULLABLE("blocked_ms", FLOAT8OID, V_DOUBLE, impact.blocked_ms),
+	COLUMN("attempts", INT4OID, V_INT32, result.attempts),
+	COLUMN("revert_statement", TEXTOID, V_STRING, revert.statement),
+	NULLABLE("reversible", BOOLOID, V_BOOL, revert.reversible),
 };
 
 #define NUM_COLUMNS		((int) lengthof(row_columns))
@@ -98,6 +110,48 @@ const char *const safe_ddl_outcome_names[SAFE_DDL_NUM_OUTCOMES] = {
 /* The value's address in stmt. */
 #define FIELD(stmt, col)	((char *) (stmt) + (col)->offset)
 
+/* Is a nullable scalar column's value NULL (negative)? */
+static bool
+is_null_scalar(const RowColumn *col, SafeDdlStatement *stmt)
+{
+	void	   *field = FIELD(stmt, col);
+
+	if (!col->nullable)
+		return false;
+	switch (col->kind)
+	{
+		case V_INT32:
+			return *(int *) field < 0;
+		case V_DOUBLE:
+			return *(double *) field < 0;
+		case V_BOOL:
+			return *(int8 *) field < 0;
+		default:
+			return false;
+	}
+}
+
+static void
+set_null_scalar(const RowColumn *col, SafeDdlStatement *stmt)
+{
+	void	   *field = FIELD(stmt, col);
+
+	switch (col->kind)
+	{
+		case V_INT32:
+			*(int *) field = -1;
+			break;
+		case V_DOUBLE:
+			*(double *) field = -1;
+			break;
+		case V_BOOL:
+			*(int8 *) field = -1;
+			break;
+		default:
+			break;
+	}
+}
+
 /* Bytes of a scalar value in the flat form; 0 for strings and lists. */
 static size_t
 scalar_size(ValueKind kind)
@@ -108,6 +162,8 @@ scalar_size(ValueKind kind)
 			return sizeof(int);
 		case V_DOUBLE:
 			return sizeof(double);
+		case V_BOOL:
+			return sizeof(int8);
 		case V_TIMESTAMPTZ:
 			return sizeof(TimestampTz);
 		case V_FXID:
@@ -155,6 +211,8 @@ flat_length(const RowColumn *col, SafeDdlStatement *stmt)
 				len += strlen((char *) lfirst(lc)) + 1;
 			return len;
 		default:
+			if (is_null_scalar(col, stmt))
+				return -1;
 			return (int32) scalar_size(col->kind);
 	}
 }
@@ -319,6 +377,8 @@ safe_ddl_row_unflatten(SafeDdlFlatRow *row, SafeDdlStatement *stmt)
 			default:
 				if (len == (int32) scalar_size(col->kind))
 					memcpy(FIELD(stmt, col), p, len);
+				else if (col->nullable)
+					set_null_scalar(col, stmt);
 				break;
 		}
 		if (len > 0)
@@ -404,6 +464,11 @@ column_datum(const RowColumn *col, SafeDdlStatement *stmt, bool *isnull)
 	void	   *field = FIELD(stmt, col);
 
 	*isnull = false;
+	if (is_null_scalar(col, stmt))
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
 	switch (col->kind)
 	{
 		case V_STRING:
@@ -422,6 +487,8 @@ column_datum(const RowColumn *col, SafeDdlStatement *stmt, bool *isnull)
 			return Int32GetDatum(*(int *) field);
 		case V_DOUBLE:
 			return Float8GetDatum(*(double *) field);
+		case V_BOOL:
+			return BoolGetDatum(*(int8 *) field > 0);
 		case V_TIMESTAMPTZ:
 			return TimestampTzGetDatum(*(TimestampTz *) field);
 		case V_FXID:
@@ -486,6 +553,11 @@ safe_ddl_row_json(SafeDdlStatement *stmt)
 			appendStringInfoChar(&buf, ',');
 		escape_json(&buf, col->name);
 		appendStringInfoChar(&buf, ':');
+		if (is_null_scalar(col, stmt))
+		{
+			appendStringInfoString(&buf, "null");
+			continue;
+		}
 		switch (col->kind)
 		{
 			case V_STRING:
@@ -509,6 +581,9 @@ safe_ddl_row_json(SafeDdlStatement *stmt)
 				break;
 			case V_DOUBLE:
 				appendStringInfo(&buf, "%.3f", *(double *) field);
+				break;
+			case V_BOOL:
+				appendStringInfoString(&buf, *(int8 *) field > 0 ? "true" : "false");
 				break;
 			case V_TIMESTAMPTZ:
 				escape_json(&buf, timestamptz_to_str(*(TimestampTz *) field));

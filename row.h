@@ -22,7 +22,7 @@
  * Bump when the flat form changes: a saved queue file of another format is
  * not read back (its rows go to the server log instead).
  */
-#define SAFE_DDL_ROW_FORMAT		2
+#define SAFE_DDL_ROW_FORMAT		3
 
 /*
  * An audit row, flat: a fixed header the queue uses, then each column's

@@ -476,6 +476,7 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				pinned_lock_timeout = LockTimeout;
 				lock_timeout_pinned = pinned_here = true;
 			}
+			stmt->result.attempts = 1;
 			CALL_NEXT_PROCESS_UTILITY();
 			if (pinned_here)
 				lock_timeout_pinned = pinned_here = false;

@@ -166,10 +166,31 @@ typedef struct SafeDdlStatement
 		const char *policy_violation;	/* NULL when allowed */
 	}			decision;
 
+	/*
+	 * what it did to other sessions, sampled while it ran and until its
+	 * transaction ended (inflight.c, the launcher's sampler); -1: not
+	 * measured (a refused statement never ran, or sampling is off)
+	 */
+	struct
+	{
+		double		lock_wait_ms;	/* waiting for its locks */
+		double		lock_held_ms;	/* from their grant to the transaction's end */
+		int			blocked_sessions_max;	/* most sessions waiting behind it */
+		double		blocked_ms; /* how long anyone waited behind it */
+	}			impact;
+
+	/* the way back, computed before it ran: revert.c */
+	struct
+	{
+		const char *statement;	/* DDL that undoes it, or NULL */
+		int8		reversible; /* 1, 0 (nothing brings the data back), -1 unknown */
+	}			revert;
+
 	/* how it ended: the hook and attempts.c */
 	struct
 	{
 		double		duration_ms;
+		int			attempts;	/* times it ran (lock retries); 0: refused */
 		FullTransactionId xid;	/* invalid: no transaction id */
 		SafeDdlOutcome outcome;
 		const char *sqlstate;	/* NULL for ok */
