@@ -1,8 +1,10 @@
-# ALTER EXTENSION safe_ddl UPDATE from 1.0 to 1.1, and the 1.1 library
-# with a database still at 1.0: rows and ids kept, enforcement and
-# auditing go on at 1.0, 1.1 brings object_history() immune to the
-# caller's search_path and the stats view's preloaded column, and the
-# update warns about a schema open to roles that are not superusers.
+# ALTER EXTENSION safe_ddl UPDATE from 1.0 to 1.1 and on to 1.2, and the
+# current library with a database still at 1.0 or 1.1: rows and ids kept,
+# enforcement and auditing go on at the old version, 1.1 brings
+# object_history() immune to the caller's search_path and the stats
+# view's preloaded column, 1.2 the columns of what a change did and the
+# way back (NULL in the rows written before), and the update warns about a
+# schema open to roles that are not superusers.
 use strict;
 use warnings;
 
@@ -38,8 +40,8 @@ my ($rows_before, $max_before) = split /\|/,
   $node->safe_psql('postgres', 'SELECT count(*), max(id) FROM safe_ddl.audit_log');
 
 ($ret, $out, $err) = $node->psql('postgres',
-	"SET lock_timeout = '5s'; ALTER EXTENSION safe_ddl UPDATE;");
-is($ret, 0, 'ALTER EXTENSION safe_ddl UPDATE succeeds');
+	"SET lock_timeout = '5s'; ALTER EXTENSION safe_ddl UPDATE TO '1.1';");
+is($ret, 0, 'ALTER EXTENSION safe_ddl UPDATE TO 1.1 succeeds');
 unlike($err, qr/WARNING/, 'no warning for a schema only a superuser owns');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'safe_ddl'"),
 	'1.1', 'now at 1.1');
@@ -47,11 +49,11 @@ is( $node->safe_psql('postgres',
 		"SELECT count(*), max(id) FROM safe_ddl.audit_log WHERE id <= $max_before"),
 	"$rows_before|$max_before", 'every row and id kept');
 is( $node->safe_psql('postgres',
-		"SELECT outcome FROM safe_ddl.audit_log WHERE statement = 'ALTER EXTENSION safe_ddl UPDATE'"),
+		"SELECT outcome FROM safe_ddl.audit_log WHERE statement = 'ALTER EXTENSION safe_ddl UPDATE TO ''1.1'''"),
 	'ok', 'the update has its own row');
 cmp_ok(
 	$node->safe_psql('postgres',
-		"SELECT id FROM safe_ddl.audit_log WHERE statement = 'ALTER EXTENSION safe_ddl UPDATE'"),
+		"SELECT id FROM safe_ddl.audit_log WHERE statement = 'ALTER EXTENSION safe_ddl UPDATE TO ''1.1'''"),
 	'>', $max_before, 'with an id above the old ones');
 is( $node->safe_psql('postgres',
 		"SELECT pg_get_function_identity_arguments('safe_ddl.object_history'::regproc)"),
@@ -65,6 +67,39 @@ like( $node->safe_psql('postgres',
 	qr/OPERATOR\(pg_catalog\.@>\)/, 'its operators are pinned to pg_catalog');
 is($node->safe_psql('postgres', 'SELECT preloaded FROM safe_ddl.stats'),
 	't', 'the stats view says the library was preloaded');
+
+# The current library with the 1.1 schema: the 1.2 columns are not there,
+# and rows are still written (the columns it lacks are left out).
+$node->safe_psql('postgres',
+	"SET lock_timeout = '5s'; ALTER TABLE u ADD COLUMN at11 int;");
+($ret, $out, $err) = $node->psql('postgres', 'ALTER TABLE u ADD COLUMN refused11 int;');
+like($err, qr/safe_ddl refused ALTER TABLE/, 'at 1.1: DDL without a timeout is refused');
+ok(wait_for_queue($node, 'postgres'), 'at 1.1: the writer emptied the queue');
+is( $node->safe_psql('postgres',
+		"SELECT string_agg(outcome, ',' ORDER BY id) FROM safe_ddl.audit_log WHERE statement LIKE '%COLUMN%11 int%'"),
+	'ok,refused', 'at 1.1: ok and refused rows are written');
+
+# 1.1 -> 1.2
+($rows_before, $max_before) = split /\|/,
+  $node->safe_psql('postgres', 'SELECT count(*), max(id) FROM safe_ddl.audit_log');
+($ret, $out, $err) = $node->psql('postgres',
+	"SET lock_timeout = '5s'; ALTER EXTENSION safe_ddl UPDATE;");
+is($ret, 0, 'ALTER EXTENSION safe_ddl UPDATE (to 1.2) succeeds');
+is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'safe_ddl'"),
+	'1.2', 'now at 1.2');
+is( $node->safe_psql('postgres',
+		"SELECT count(*), max(id) FROM safe_ddl.audit_log WHERE id <= $max_before"),
+	"$rows_before|$max_before", 'at 1.2: every row and id kept');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM safe_ddl.audit_log WHERE id <= $max_before
+		    AND num_nonnulls(lock_wait_ms, lock_held_ms, blocked_sessions_max, blocked_ms,
+		                     attempts, revert_statement, reversible) > 0"),
+	'0', 'at 1.2: the new columns are NULL in the rows written before');
+$node->safe_psql('postgres',
+	"SET lock_timeout = '5s'; ALTER TABLE u ADD COLUMN at12 int;");
+is( $node->safe_psql('postgres',
+		"SELECT outcome, attempts, id > $max_before FROM safe_ddl.audit_log WHERE statement LIKE '%COLUMN at12%'"),
+	'ok|1|t', 'at 1.2: a new row carries the new columns');
 
 # A 1.0 install that adopted a schema a role may create in: the update
 # says so.

@@ -17,7 +17,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(131);
+SELECT plan(145);
 
 -- The extension and its schema ------------------------------------------
 
@@ -26,8 +26,8 @@ SELECT has_extension('safe_ddl', 'safe_ddl', 'extension safe_ddl is installed in
 SELECT results_eq(
     $$SELECT extversion COLLATE "default", extrelocatable, extnamespace::regnamespace::text
         FROM pg_extension WHERE extname = 'safe_ddl'$$,
-    $$VALUES ('1.1'::text, false, 'safe_ddl'::text)$$,
-    'safe_ddl 1.1 is not relocatable and lives in schema safe_ddl');
+    $$VALUES ('1.2'::text, false, 'safe_ddl'::text)$$,
+    'safe_ddl 1.2 is not relocatable and lives in schema safe_ddl');
 SELECT tables_are('safe_ddl', ARRAY['audit_log'],
     'schema safe_ddl has one table: audit_log');
 SELECT sequences_are('safe_ddl', ARRAY['audit_log_id_seq'],
@@ -64,7 +64,9 @@ SELECT columns_are('safe_ddl', 'audit_log', ARRAY[
     'current_user_name', 'application_name', 'client_addr', 'backend_pid',
     'xid', 'command_tag', 'object_type', 'object_identities', 'statement',
     'lock_timeout_ms', 'statement_timeout_ms', 'outcome', 'policy_violation',
-    'sqlstate', 'error_message', 'lock_mode', 'rewrites', 'rules'],
+    'sqlstate', 'error_message', 'lock_mode', 'rewrites', 'rules',
+    'lock_wait_ms', 'lock_held_ms', 'blocked_sessions_max', 'blocked_ms',
+    'attempts', 'revert_statement', 'reversible'],
     'audit_log has exactly the documented columns');
 SELECT results_eq(
     $$SELECT attname::text COLLATE "default" FROM pg_attribute
@@ -74,7 +76,9 @@ SELECT results_eq(
     'current_user_name', 'application_name', 'client_addr', 'backend_pid',
     'xid', 'command_tag', 'object_type', 'object_identities', 'statement',
     'lock_timeout_ms', 'statement_timeout_ms', 'outcome', 'policy_violation',
-    'sqlstate', 'error_message', 'lock_mode', 'rewrites', 'rules'],
+    'sqlstate', 'error_message', 'lock_mode', 'rewrites', 'rules',
+    'lock_wait_ms', 'lock_held_ms', 'blocked_sessions_max', 'blocked_ms',
+    'attempts', 'revert_statement', 'reversible'],
     'audit_log columns are in the documented order');
 
 SELECT col_type_is('safe_ddl', 'audit_log', 'id', 'bigint', 'id is bigint');
@@ -100,6 +104,13 @@ SELECT col_type_is('safe_ddl', 'audit_log', 'error_message', 'text', 'error_mess
 SELECT col_type_is('safe_ddl', 'audit_log', 'lock_mode', 'text', 'lock_mode is text');
 SELECT col_type_is('safe_ddl', 'audit_log', 'rewrites', 'text', 'rewrites is text');
 SELECT col_type_is('safe_ddl', 'audit_log', 'rules', 'text[]', 'rules is text[]');
+SELECT col_type_is('safe_ddl', 'audit_log', 'lock_wait_ms', 'double precision', 'lock_wait_ms is double precision');
+SELECT col_type_is('safe_ddl', 'audit_log', 'lock_held_ms', 'double precision', 'lock_held_ms is double precision');
+SELECT col_type_is('safe_ddl', 'audit_log', 'blocked_sessions_max', 'integer', 'blocked_sessions_max is int');
+SELECT col_type_is('safe_ddl', 'audit_log', 'blocked_ms', 'double precision', 'blocked_ms is double precision');
+SELECT col_type_is('safe_ddl', 'audit_log', 'attempts', 'integer', 'attempts is int');
+SELECT col_type_is('safe_ddl', 'audit_log', 'revert_statement', 'text', 'revert_statement is text');
+SELECT col_type_is('safe_ddl', 'audit_log', 'reversible', 'boolean', 'reversible is boolean');
 
 -- What is always known is NOT NULL; what may be absent is nullable.
 SELECT col_not_null('safe_ddl', 'audit_log', 'id', 'id is NOT NULL');
@@ -125,6 +136,14 @@ SELECT col_is_null('safe_ddl', 'audit_log', 'error_message', 'error_message is n
 SELECT col_is_null('safe_ddl', 'audit_log', 'lock_mode', 'lock_mode is nullable');
 SELECT col_is_null('safe_ddl', 'audit_log', 'rewrites', 'rewrites is nullable');
 SELECT col_is_null('safe_ddl', 'audit_log', 'rules', 'rules is nullable');
+-- Added in 1.2: NULL in the rows written before the update.
+SELECT col_is_null('safe_ddl', 'audit_log', 'lock_wait_ms', 'lock_wait_ms is nullable (not measured)');
+SELECT col_is_null('safe_ddl', 'audit_log', 'lock_held_ms', 'lock_held_ms is nullable (not measured)');
+SELECT col_is_null('safe_ddl', 'audit_log', 'blocked_sessions_max', 'blocked_sessions_max is nullable (not measured)');
+SELECT col_is_null('safe_ddl', 'audit_log', 'blocked_ms', 'blocked_ms is nullable (not measured)');
+SELECT col_is_null('safe_ddl', 'audit_log', 'attempts', 'attempts is nullable (rows before 1.2)');
+SELECT col_is_null('safe_ddl', 'audit_log', 'revert_statement', 'revert_statement is nullable (no way back known)');
+SELECT col_is_null('safe_ddl', 'audit_log', 'reversible', 'reversible is nullable (not known)');
 
 -- id: bigint identity, primary key, backed by audit_log_id_seq.
 SELECT col_is_pk('safe_ddl', 'audit_log', 'id', 'id is the primary key');
