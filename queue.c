@@ -44,6 +44,7 @@
 
 #include "compat.h"
 #include "queue.h"
+#include "workers.h"
 #include "writer.h"
 
 
@@ -64,33 +65,12 @@ typedef enum RecordState
 typedef SafeDdlFlatRow FlatRecord;
 
 #define RECORD_HEADER_SIZE	safe_ddl_row_header_size()
-#define MAX_WRITERS			16
-
-typedef enum WriterState
-{
-	WRITER_FREE = 0,
-	WRITER_STARTING,			/* reserved by the launcher */
-	WRITER_CONNECTED,			/* the writer is in its database */
-	WRITER_EXITED				/* it was, and has left */
-} WriterState;
-
-typedef struct WriterSlot
-{
-	WriterState state;
-	Oid			database_id;
-	Latch	   *latch;			/* set while connected */
-	bool		orphan;			/* started by a launcher since restarted */
-} WriterSlot;
-
 typedef struct QueueShared
 {
 	LWLock	   *lock;
 	uint64		head;			/* position of the oldest record */
 	uint64		tail;			/* position after the newest record */
 	uint64		capacity;		/* bytes in ring[] */
-	pid_t		launcher_pid;
-	Latch	   *launcher_latch;
-	WriterSlot	writers[MAX_WRITERS];
 	pg_atomic_uint64 attempts[SAFE_DDL_NUM_OUTCOMES];
 	pg_atomic_uint64 queued;	/* records handed to the writer */
 	pg_atomic_uint64 written;	/* rows the writer inserted */
@@ -99,8 +79,6 @@ typedef struct QueueShared
 } QueueShared;
 
 static QueueShared *queue = NULL;
-
-static void queue_forget_stale_writers(void);
 
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
@@ -310,24 +288,6 @@ safe_ddl_log_record(SafeDdlStatement *stmt, const char *why)
  * ----------------------------------------------------------------
  */
 
-/* Wake the writer of a database, or the launcher when it has none. */
-static void
-wake_writer(Oid database_id)
-{
-	int			i;
-
-	for (i = 0; i < MAX_WRITERS; i++)
-		if (queue->writers[i].state == WRITER_CONNECTED &&
-			queue->writers[i].database_id == database_id &&
-			queue->writers[i].latch)
-		{
-			SetLatch(queue->writers[i].latch);
-			return;
-		}
-	if (queue->launcher_latch)
-		SetLatch(queue->launcher_latch);
-}
-
 /*
  * Hand a flat record to the writer.  When the ring stays full, or there is
  * no writer to empty it, the record goes to the server log instead.
@@ -353,20 +313,21 @@ safe_ddl_queue_push(SafeDdlFlatRow *rec)
 	{
 		for (;;)
 		{
+			bool		appended;
 			bool		writer_running;
 
 			LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-			if (queue_append(rec))
+			appended = queue_append(rec);
+			LWLockRelease(queue->lock);
+			if (appended)
 			{
-				wake_writer(rec->database_id);
-				LWLockRelease(queue->lock);
+				safe_ddl_workers_wake(rec->database_id);
 				pg_atomic_fetch_add_u64(&queue->queued, 1);
 				return;
 			}
-			writer_running = (queue->launcher_pid != 0);
+			writer_running = safe_ddl_workers_launcher_running();
 			if (writer_running)
-				wake_writer(rec->database_id);
-			LWLockRelease(queue->lock);
+				safe_ddl_workers_wake(rec->database_id);
 
 			if (!writer_running)
 			{
@@ -401,17 +362,6 @@ safe_ddl_count_attempt(SafeDdlOutcome outcome, int n)
  * ----------------------------------------------------------------
  */
 
-void
-safe_ddl_queue_set_launcher(bool running)
-{
-	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	if (running)
-		queue_forget_stale_writers();
-	queue->launcher_pid = running ? MyProcPid : 0;
-	queue->launcher_latch = running ? MyLatch : NULL;
-	LWLockRelease(queue->lock);
-}
-
 /*
  * The databases that have records waiting, at most max of them.
  */
@@ -437,122 +387,6 @@ safe_ddl_queue_pending_databases(Oid *databases, int max)
 	}
 	LWLockRelease(queue->lock);
 	return n;
-}
-
-/*
- * The launcher reserves a writer slot for a database before it starts the
- * writer; the writer marks it connected once it is in.  A slot released
- * while still "starting" tells the launcher the writer never got in (the
- * database is gone, say).  Returns the slot, or -1 when all are taken or
- * the database already has one.
- */
-int
-safe_ddl_queue_reserve_writer(Oid database_id)
-{
-	int			i;
-	int			free_slot = -1;
-
-	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	for (i = 0; i < MAX_WRITERS; i++)
-	{
-		if ((queue->writers[i].state == WRITER_STARTING ||
-			 queue->writers[i].state == WRITER_CONNECTED) &&
-			queue->writers[i].database_id == database_id)
-		{
-			free_slot = -1;
-			break;
-		}
-		if (queue->writers[i].state == WRITER_FREE && free_slot < 0)
-			free_slot = i;
-	}
-	if (free_slot >= 0)
-	{
-		queue->writers[free_slot].state = WRITER_STARTING;
-		queue->writers[free_slot].database_id = database_id;
-		queue->writers[free_slot].latch = NULL;
-		queue->writers[free_slot].orphan = false;
-	}
-	LWLockRelease(queue->lock);
-	return free_slot;
-}
-
-/* The launcher frees a stopped writer's slot: did that writer get in? */
-bool
-safe_ddl_queue_release_writer(int slot)
-{
-	bool		connected;
-
-	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	connected = (queue->writers[slot].state != WRITER_STARTING);
-	queue->writers[slot].state = WRITER_FREE;
-	queue->writers[slot].database_id = InvalidOid;
-	queue->writers[slot].latch = NULL;
-	LWLockRelease(queue->lock);
-	return connected;
-}
-
-/*
- * A restarted launcher lost its handles: forget slots of gone writers, and
- * let the writers still running free their own slots when they leave.
- */
-static void
-queue_forget_stale_writers(void)
-{
-	int			i;
-
-	for (i = 0; i < MAX_WRITERS; i++)
-	{
-		if (queue->writers[i].state == WRITER_CONNECTED)
-			queue->writers[i].orphan = true;
-		else
-		{
-			queue->writers[i].state = WRITER_FREE;
-			queue->writers[i].database_id = InvalidOid;
-			queue->writers[i].latch = NULL;
-		}
-	}
-}
-
-Oid
-safe_ddl_queue_writer_database(int slot)
-{
-	Oid			database_id;
-
-	LWLockAcquire(queue->lock, LW_SHARED);
-	database_id = queue->writers[slot].database_id;
-	LWLockRelease(queue->lock);
-	return database_id;
-}
-
-bool
-safe_ddl_queue_writer_connected(int slot)
-{
-	bool		ok;
-
-	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	ok = (queue->writers[slot].state == WRITER_STARTING &&
-		  queue->writers[slot].database_id == MyDatabaseId);
-	if (ok)
-	{
-		queue->writers[slot].state = WRITER_CONNECTED;
-		queue->writers[slot].latch = MyLatch;
-	}
-	LWLockRelease(queue->lock);
-	return ok;
-}
-
-void
-safe_ddl_queue_writer_exited(int slot)
-{
-	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	if (queue->writers[slot].state == WRITER_CONNECTED &&
-		queue->writers[slot].latch == MyLatch)
-	{
-		queue->writers[slot].state = queue->writers[slot].orphan ?
-			WRITER_FREE : WRITER_EXITED;
-		queue->writers[slot].latch = NULL;
-	}
-	LWLockRelease(queue->lock);
 }
 
 /*
@@ -744,7 +578,7 @@ safe_ddl_queue_counters(SafeDdlQueueCounters *counters)
 	counters->pending = safe_ddl_queue_count(InvalidOid);
 	LWLockAcquire(queue->lock, LW_SHARED);
 	counters->bytes_used = queue->tail - queue->head;
-	counters->launcher_running = (queue->launcher_pid != 0);
 	LWLockRelease(queue->lock);
+	counters->launcher_running = safe_ddl_workers_launcher_running();
 	return true;
 }

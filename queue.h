@@ -23,16 +23,10 @@ extern void safe_ddl_count_attempt(SafeDdlOutcome outcome, int n);
 extern void safe_ddl_log_record(SafeDdlStatement *stmt, const char *why);
 
 /* the launcher */
-extern void safe_ddl_queue_set_launcher(bool running);
 extern int	safe_ddl_queue_pending_databases(Oid *databases, int max);
-extern int	safe_ddl_queue_reserve_writer(Oid database_id);
-extern bool safe_ddl_queue_release_writer(int slot);
 extern void safe_ddl_queue_log_database(Oid database_id, const char *why);
 
 /* a writer */
-extern Oid	safe_ddl_queue_writer_database(int slot);
-extern bool safe_ddl_queue_writer_connected(int slot);
-extern void safe_ddl_queue_writer_exited(int slot);
 extern void safe_ddl_queue_recover_claims(Oid database_id);
 extern List *safe_ddl_queue_claim(Oid database_id, int max, List **positions);
 extern void safe_ddl_queue_note_xid(List *positions, TransactionId xid);

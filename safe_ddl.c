@@ -38,6 +38,7 @@
 #include "policy.h"
 #include "queue.h"
 #include "rules.h"
+#include "workers.h"
 #include "writer.h"
 
 SAFE_DDL_MODULE_MAGIC;
@@ -215,6 +216,7 @@ _PG_init(void)
 								GUC_UNIT_KB,
 								NULL, NULL, NULL);
 		safe_ddl_queue_init();
+		safe_ddl_workers_init();
 		safe_ddl_ids_init();
 		safe_ddl_inflight_init();
 		safe_ddl_register_launcher();

@@ -38,6 +38,7 @@
 #include "audit.h"
 #include "queue.h"
 #include "row.h"
+#include "workers.h"
 #include "writer.h"
 
 PGDLLEXPORT void safe_ddl_launcher_main(Datum main_arg);
@@ -140,7 +141,7 @@ reap_writers(void)
 			i++;
 			continue;
 		}
-		if (safe_ddl_queue_release_writer(running[i].slot))
+		if (safe_ddl_workers_release(running[i].slot))
 			failing_database(running[i].database_id)->failures = 0;
 		else
 			failing_database(running[i].database_id)->failures++;
@@ -177,7 +178,7 @@ start_writer(Oid database_id)
 	}
 	if (nrunning == MAX_DATABASES)
 		return;
-	slot = safe_ddl_queue_reserve_writer(database_id);
+	slot = safe_ddl_workers_reserve(database_id);
 	if (slot < 0)
 		return;					/* all slots busy: next round */
 
@@ -197,7 +198,7 @@ start_writer(Oid database_id)
 	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
 	{
 		/* No free background worker slot: try again next round. */
-		(void) safe_ddl_queue_release_writer(slot);
+		(void) safe_ddl_workers_release(slot);
 		ereport(DEBUG1,
 				(errmsg("safe_ddl: no background worker slot for a writer")));
 		return;
@@ -211,7 +212,7 @@ start_writer(Oid database_id)
 static void
 launcher_exit(int code, Datum arg)
 {
-	safe_ddl_queue_set_launcher(false);
+	safe_ddl_workers_set_launcher(false);
 }
 
 void
@@ -223,7 +224,7 @@ safe_ddl_launcher_main(Datum main_arg)
 
 	/* Connected to no database, but visible in pg_stat_activity. */
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
-	safe_ddl_queue_set_launcher(true);
+	safe_ddl_workers_set_launcher(true);
 	before_shmem_exit(launcher_exit, (Datum) 0);
 
 	while (!ShutdownRequestPending)
@@ -470,14 +471,14 @@ writer_settings(void)
 static void
 writer_exit(int code, Datum arg)
 {
-	safe_ddl_queue_writer_exited(DatumGetInt32(arg));
+	safe_ddl_workers_exited(DatumGetInt32(arg));
 }
 
 void
 safe_ddl_writer_main(Datum main_arg)
 {
 	int			slot = DatumGetInt32(main_arg);
-	Oid			database_id = safe_ddl_queue_writer_database(slot);
+	Oid			database_id = safe_ddl_workers_database(slot);
 	MemoryContext batch_context;
 	TimestampTz idle_since;
 	int			written;
@@ -501,7 +502,7 @@ safe_ddl_writer_main(Datum main_arg)
 	BackgroundWorkerInitializeConnectionByOid(database_id, InvalidOid,
 											  BGWORKER_BYPASS_ALLOWCONN);
 	writer_settings();
-	if (!safe_ddl_queue_writer_connected(slot))
+	if (!safe_ddl_workers_connected(slot))
 		proc_exit(0);
 	before_shmem_exit(writer_exit, Int32GetDatum(slot));
 	pgstat_report_appname("safe_ddl writer");
