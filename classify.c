@@ -1,13 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * classify.c
- *		What a utility statement is: whether it is DDL, its command tag,
- *		the type and schema-qualified identities of the objects it targets,
- *		whether every one of them is temporary, and its own text.
+ *		What a DDL statement is: its command tag, the type and
+ *		schema-qualified identities of the objects it targets, whether every
+ *		one of them is temporary, and its own text.
  *
- * DDL is what log_statement = 'ddl' logs (GetCommandLogLevel returns
- * LOGSTMT_DDL), plus TRUNCATE, REINDEX and VACUUM FULL, which lock or
- * rewrite an existing table the way DDL does.
+ * The shared helpers (add_relation, add_object, ...) come first, then one
+ * classify_<node> function per kind of statement that has more to it than
+ * one field; statements.c says which applies to each node type, and
+ * whether the statement is DDL at all.
  *
  * Targets are resolved before the statement runs, by name and without
  * taking any lock: a lock taken here and upgraded by the statement could
@@ -53,56 +54,15 @@
 #include "compat.h"
 
 /* What classification collects about a statement's targets. */
-typedef struct Targets
+struct SafeDdlTargets
 {
 	List	   *identities;		/* char * */
 	int			more;			/* identities left out past MAX_IDENTITIES */
 	List	   *resolved;		/* SafeDdlResolved * */
 	int			count;			/* targets whose persistence we know */
 	int			temp;			/* ... of which temporary */
-} Targets;
-
-/*
- * Is this utility statement DDL?  This runs for every utility statement,
- * BEGIN and SET included: a switch, no catalog access, no allocation.
- */
-bool
-safe_ddl_is_ddl(Node *parsetree)
-{
-	switch (nodeTag(parsetree))
-	{
-		case T_TruncateStmt:
-		case T_ReindexStmt:
-			return true;
-
-			/*
-			 * LOCK TABLE ... IN ACCESS EXCLUSIVE MODE queues every later
-			 * reader behind it, the way ALTER TABLE does.  Weaker modes let
-			 * plain SELECTs through and are what applications use to
-			 * serialize their own work: they are not DDL.
-			 */
-		case T_LockStmt:
-			return ((LockStmt *) parsetree)->mode == AccessExclusiveLock;
-		case T_VacuumStmt:
-			{
-				VacuumStmt *stmt = (VacuumStmt *) parsetree;
-				ListCell   *lc;
-
-				if (!stmt->is_vacuumcmd)
-					return false;
-				foreach(lc, stmt->options)
-				{
-					DefElem    *opt = lfirst_node(DefElem, lc);
-
-					if (strcmp(opt->defname, "full") == 0)
-						return defGetBoolean(opt);
-				}
-				return false;
-			}
-		default:
-			return GetCommandLogLevel(parsetree) == LOGSTMT_DDL;
-	}
-}
+	bool		cascades;		/* may reach permanent objects all the same */
+};
 
 /*
  * The name SQL uses for an object type, as in event triggers' object_type;
@@ -288,7 +248,7 @@ creation_namespace(void)
 #define CLIPPED_MARKER			"... [clipped by safe_ddl]"
 
 static void
-add_identity(Targets *targets, char *identity)
+add_identity(SafeDdlTargets *targets, char *identity)
 {
 	int			len = strlen(identity);
 
@@ -318,7 +278,7 @@ add_identity(Targets *targets, char *identity)
  * from its RangeVar.  Returns the identity added.
  */
 static char *
-add_relation(Targets *targets, const RangeVar *rv, bool creating)
+add_relation(SafeDdlTargets *targets, const RangeVar *rv, bool creating)
 {
 	Oid			relid = InvalidOid;
 	Oid			nspid = InvalidOid;
@@ -371,7 +331,7 @@ add_relation(Targets *targets, const RangeVar *rv, bool creating)
 
 /* An existing relation target given by OID. */
 static void
-add_relation_oid(Targets *targets, Oid relid)
+add_relation_oid(SafeDdlTargets *targets, Oid relid)
 {
 	char	   *relname = get_rel_name(relid);
 	bool		temp = get_rel_persistence(relid) == RELPERSISTENCE_TEMP;
@@ -436,10 +396,10 @@ safe_ddl_lock_relations(Oid relid)
 
 /* A "name ON relation" sub-object, and its relation. */
 static void
-add_subobject(Targets *targets, const char *name, const RangeVar *rel,
+add_subobject(SafeDdlTargets *targets, const char *name, const RangeVar *rel,
 			  bool column)
 {
-	Targets		scratch = {0};
+	SafeDdlTargets scratch = {0};
 	char	   *relident = add_relation(&scratch, rel, false);
 
 	if (name != NULL)
@@ -459,7 +419,7 @@ add_subobject(Targets *targets, const char *name, const RangeVar *rel,
  * later writer behind it.
  */
 static void
-add_referenced_tables(Targets *targets, List *elements)
+add_referenced_tables(SafeDdlTargets *targets, List *elements)
 {
 	ListCell   *lc;
 
@@ -484,7 +444,7 @@ add_referenced_tables(Targets *targets, List *elements)
  * statement: the permanent one is locked as firmly.
  */
 static void
-add_alter_table_relations(Targets *targets, List *cmds)
+add_alter_table_relations(SafeDdlTargets *targets, List *cmds)
 {
 	ListCell   *lc;
 
@@ -525,7 +485,7 @@ add_alter_table_relations(Targets *targets, List *cmds)
  * A name a statement creates, given as a possibly qualified name list.
  */
 static void
-add_created_name(Targets *targets, List *names)
+add_created_name(SafeDdlTargets *targets, List *names)
 {
 	char	   *schemaname;
 	char	   *objname;
@@ -611,7 +571,7 @@ name_as_written(Node *object)
  * gives the same object type in different shapes in different statements.
  */
 static void
-add_object(Targets *targets, ObjectType type, Node *object)
+add_object(SafeDdlTargets *targets, ObjectType type, Node *object)
 {
 	ObjectAddress address;
 	char	   *identity;
@@ -730,7 +690,7 @@ add_object(Targets *targets, ObjectType type, Node *object)
 }
 
 static void
-add_plain_name(Targets *targets, const char *name)
+add_plain_name(SafeDdlTargets *targets, const char *name)
 {
 	if (name == NULL)
 		return;
@@ -739,389 +699,391 @@ add_plain_name(Targets *targets, const char *name)
 }
 
 static void
-add_role(Targets *targets, RoleSpec *role)
+add_role(SafeDdlTargets *targets, RoleSpec *role)
 {
 	if (role != NULL && role->rolename != NULL)
 		add_plain_name(targets, role->rolename);
 }
 
-/*
- * Fill in the targets and the object type for one DDL parse tree.
+/* ---------------------------------------------------------------------
+ * The targets of each kind of statement (statements.c names the function
+ * of each node type, or the one field that names its target)
+ * ---------------------------------------------------------------------
  */
+
+/* An existing relation, or another object, and the object type's name. */
 static const char *
-collect_targets(Node *parsetree, Targets *targets)
+relation_or_object(SafeDdlTargets *targets, RangeVar *relation,
+				   ObjectType type, Node *object)
+{
+	if (relation != NULL)
+		add_relation(targets, relation, false);
+	else
+		add_object(targets, type, object);
+	return object_type_name(type);
+}
+
+const char *
+classify_create_table(SafeDdlTargets *targets, Node *parsetree)
+{
+	CreateStmt *stmt = castNode(CreateStmt, parsetree);
+	ListCell   *lc;
+
+	add_relation(targets, stmt->relation, true);
+
+	/*
+	 * The parents (INHERITS, PARTITION OF) and the tables its foreign keys
+	 * reference are locked beyond what a reader takes: a temporary table
+	 * created against a permanent one waits for it like any DDL, so it is
+	 * not temporary-only.
+	 */
+	foreach(lc, stmt->inhRelations)
+		add_relation(targets, lfirst_node(RangeVar, lc), false);
+	add_referenced_tables(targets, stmt->tableElts);
+	return "table";
+}
+
+const char *
+classify_create_table_as(SafeDdlTargets *targets, Node *parsetree)
+{
+	CreateTableAsStmt *stmt = castNode(CreateTableAsStmt, parsetree);
+
+	add_relation(targets, stmt->into->rel, true);
+	return object_type_name(compat_create_table_as_objtype(stmt));
+}
+
+const char *
+classify_index(SafeDdlTargets *targets, Node *parsetree)
+{
+	IndexStmt  *stmt = castNode(IndexStmt, parsetree);
+	SafeDdlTargets table = {0};
+	char	   *relident = add_relation(&table, stmt->relation, false);
+
+	if (stmt->idxname != NULL)
+	{
+		char	   *dot = strrchr(relident, '.');
+		char	   *nspname = dot ? pnstrdup(relident, dot - relident) : NULL;
+
+		/* relident's schema part is already quoted */
+		add_identity(targets, nspname ?
+					 psprintf("%s.%s", nspname,
+							  quote_identifier(stmt->idxname)) :
+					 pstrdup(quote_identifier(stmt->idxname)));
+	}
+	targets->identities = list_concat(targets->identities, table.identities);
+	targets->count += table.count;
+	targets->temp += table.temp;
+	targets->resolved = list_concat(targets->resolved, table.resolved);
+	return "index";
+}
+
+const char *
+classify_alter_table(SafeDdlTargets *targets, Node *parsetree)
+{
+	AlterTableStmt *stmt = castNode(AlterTableStmt, parsetree);
+
+	add_relation(targets, stmt->relation, false);
+	add_alter_table_relations(targets, stmt->cmds);
+	return object_type_name(compat_alter_table_objtype(stmt));
+}
+
+const char *
+classify_drop(SafeDdlTargets *targets, Node *parsetree)
+{
+	DropStmt   *stmt = castNode(DropStmt, parsetree);
+	ListCell   *lc;
+
+	foreach(lc, stmt->objects)
+		add_object(targets, stmt->removeType, lfirst(lc));
+
+	/*
+	 * DROP ... CASCADE of temporary objects can reach permanent ones (a
+	 * permanent table's column of a temporary table's row type): it is
+	 * checked like any other DDL.
+	 */
+	if (stmt->behavior == DROP_CASCADE)
+		targets->cascades = true;
+	return object_type_name(stmt->removeType);
+}
+
+const char *
+classify_rename(SafeDdlTargets *targets, Node *parsetree)
+{
+	RenameStmt *stmt = castNode(RenameStmt, parsetree);
+
+	if (stmt->relation != NULL &&
+		is_relation_subobject_type(stmt->renameType))
+		add_subobject(targets, stmt->subname, stmt->relation,
+					  stmt->renameType == OBJECT_COLUMN);
+	else if (stmt->relation == NULL && stmt->object == NULL &&
+			 stmt->subname != NULL)
+	{
+		/* a schema, database, role, tablespace ... by name */
+		add_plain_name(targets, stmt->subname);
+	}
+	else
+		return relation_or_object(targets, stmt->relation, stmt->renameType,
+								  stmt->object);
+	return object_type_name(stmt->renameType);
+}
+
+const char *
+classify_alter_object_schema(SafeDdlTargets *targets, Node *parsetree)
+{
+	AlterObjectSchemaStmt *stmt = castNode(AlterObjectSchemaStmt, parsetree);
+
+	return relation_or_object(targets, stmt->relation, stmt->objectType,
+							  stmt->object);
+}
+
+const char *
+classify_alter_owner(SafeDdlTargets *targets, Node *parsetree)
+{
+	AlterOwnerStmt *stmt = castNode(AlterOwnerStmt, parsetree);
+
+	return relation_or_object(targets, stmt->relation, stmt->objectType,
+							  stmt->object);
+}
+
+const char *
+classify_comment(SafeDdlTargets *targets, Node *parsetree)
+{
+	CommentStmt *stmt = castNode(CommentStmt, parsetree);
+
+	return relation_or_object(targets, NULL, stmt->objtype, stmt->object);
+}
+
+const char *
+classify_sec_label(SafeDdlTargets *targets, Node *parsetree)
+{
+	SecLabelStmt *stmt = castNode(SecLabelStmt, parsetree);
+
+	return relation_or_object(targets, NULL, stmt->objtype, stmt->object);
+}
+
+const char *
+classify_grant(SafeDdlTargets *targets, Node *parsetree)
+{
+	GrantStmt  *stmt = castNode(GrantStmt, parsetree);
+	ListCell   *lc;
+
+	if (stmt->targtype == ACL_TARGET_OBJECT)
+		foreach(lc, stmt->objects)
+		{
+			if (IsA(lfirst(lc), RangeVar))
+				add_relation(targets, lfirst_node(RangeVar, lc), false);
+			else
+				add_object(targets, stmt->objtype, lfirst(lc));
+		}
+	return object_type_name(stmt->objtype);
+}
+
+const char *
+classify_truncate(SafeDdlTargets *targets, Node *parsetree)
 {
 	ListCell   *lc;
 
-	switch (nodeTag(parsetree))
+	foreach(lc, castNode(TruncateStmt, parsetree)->relations)
+		add_relation(targets, lfirst_node(RangeVar, lc), false);
+	return "table";
+}
+
+const char *
+classify_vacuum(SafeDdlTargets *targets, Node *parsetree)
+{
+	ListCell   *lc;
+
+	foreach(lc, castNode(VacuumStmt, parsetree)->rels)
+		add_relation(targets, lfirst_node(VacuumRelation, lc)->relation,
+					 false);
+	return "table";
+}
+
+const char *
+classify_cluster(SafeDdlTargets *targets, Node *parsetree)
+{
+	ClusterStmt *stmt = castNode(ClusterStmt, parsetree);
+
+	if (stmt->relation != NULL)
+		add_relation(targets, stmt->relation, false);
+	return "table";
+}
+
+const char *
+classify_reindex(SafeDdlTargets *targets, Node *parsetree)
+{
+	ReindexStmt *stmt = castNode(ReindexStmt, parsetree);
+
+	switch (stmt->kind)
 	{
-		case T_CreateStmt:
-			{
-				CreateStmt *stmt = (CreateStmt *) parsetree;
-
-				add_relation(targets, stmt->relation, true);
-
-				/*
-				 * The parents (INHERITS, PARTITION OF) and the tables its
-				 * foreign keys reference are locked beyond what a reader
-				 * takes: a temporary table created against a permanent one
-				 * waits for it like any DDL, so it is not temporary-only.
-				 */
-				foreach(lc, stmt->inhRelations)
-					add_relation(targets, lfirst_node(RangeVar, lc), false);
-				add_referenced_tables(targets, stmt->tableElts);
-				return "table";
-			}
-		case T_CreateForeignTableStmt:
-			add_relation(targets, ((CreateStmt *) parsetree)->relation, true);
-			return "foreign table";
-		case T_CreateTableAsStmt:
-			{
-				CreateTableAsStmt *stmt = (CreateTableAsStmt *) parsetree;
-
-				add_relation(targets, stmt->into->rel, true);
-				return object_type_name(compat_create_table_as_objtype(stmt));
-			}
-		case T_ViewStmt:
-			add_relation(targets, ((ViewStmt *) parsetree)->view, true);
-			return "view";
-		case T_CreateSeqStmt:
-			add_relation(targets, ((CreateSeqStmt *) parsetree)->sequence, true);
-			return "sequence";
-		case T_AlterSeqStmt:
-			add_relation(targets, ((AlterSeqStmt *) parsetree)->sequence, false);
-			return "sequence";
-		case T_IndexStmt:
-			{
-				IndexStmt  *stmt = (IndexStmt *) parsetree;
-				Targets		table = {0};
-				char	   *relident = add_relation(&table, stmt->relation, false);
-
-				if (stmt->idxname != NULL)
-				{
-					char	   *dot = strrchr(relident, '.');
-					char	   *nspname = dot ? pnstrdup(relident, dot - relident) : NULL;
-
-					/* relident's schema part is already quoted */
-					add_identity(targets, nspname ?
-								 psprintf("%s.%s", nspname,
-										  quote_identifier(stmt->idxname)) :
-								 pstrdup(quote_identifier(stmt->idxname)));
-				}
-				targets->identities = list_concat(targets->identities,
-												  table.identities);
-				targets->count += table.count;
-				targets->temp += table.temp;
-				targets->resolved = list_concat(targets->resolved, table.resolved);
-				return "index";
-			}
-		case T_AlterTableStmt:
-			{
-				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
-
-				add_relation(targets, stmt->relation, false);
-				add_alter_table_relations(targets, stmt->cmds);
-				return object_type_name(compat_alter_table_objtype(stmt));
-			}
-		case T_DropStmt:
-			{
-				DropStmt   *stmt = (DropStmt *) parsetree;
-
-				foreach(lc, stmt->objects)
-					add_object(targets, stmt->removeType, lfirst(lc));
-				return object_type_name(stmt->removeType);
-			}
-		case T_RenameStmt:
-			{
-				RenameStmt *stmt = (RenameStmt *) parsetree;
-
-				if (stmt->relation != NULL &&
-					is_relation_subobject_type(stmt->renameType))
-					add_subobject(targets, stmt->subname, stmt->relation,
-								  stmt->renameType == OBJECT_COLUMN);
-				else if (stmt->relation != NULL)
-					add_relation(targets, stmt->relation, false);
-				else if (stmt->object == NULL && stmt->subname != NULL)
-				{
-					/* a schema, database, role, tablespace ... by name */
-					add_plain_name(targets, stmt->subname);
-				}
-				else
-					add_object(targets, stmt->renameType, stmt->object);
-				return object_type_name(stmt->renameType);
-			}
-		case T_AlterObjectSchemaStmt:
-			{
-				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
-
-				if (stmt->relation != NULL)
-					add_relation(targets, stmt->relation, false);
-				else
-					add_object(targets, stmt->objectType, stmt->object);
-				return object_type_name(stmt->objectType);
-			}
-		case T_AlterOwnerStmt:
-			{
-				AlterOwnerStmt *stmt = (AlterOwnerStmt *) parsetree;
-
-				if (stmt->relation != NULL)
-					add_relation(targets, stmt->relation, false);
-				else
-					add_object(targets, stmt->objectType, stmt->object);
-				return object_type_name(stmt->objectType);
-			}
-		case T_CommentStmt:
-			{
-				CommentStmt *stmt = (CommentStmt *) parsetree;
-
-				add_object(targets, stmt->objtype, stmt->object);
-				return object_type_name(stmt->objtype);
-			}
-		case T_SecLabelStmt:
-			{
-				SecLabelStmt *stmt = (SecLabelStmt *) parsetree;
-
-				add_object(targets, stmt->objtype, stmt->object);
-				return object_type_name(stmt->objtype);
-			}
-		case T_GrantStmt:
-			{
-				GrantStmt  *stmt = (GrantStmt *) parsetree;
-
-				if (stmt->targtype == ACL_TARGET_OBJECT)
-					foreach(lc, stmt->objects)
-					{
-						if (IsA(lfirst(lc), RangeVar))
-							add_relation(targets, lfirst_node(RangeVar, lc),
-										 false);
-						else
-							add_object(targets, stmt->objtype, lfirst(lc));
-					}
-				return object_type_name(stmt->objtype);
-			}
-		case T_TruncateStmt:
-			foreach(lc, ((TruncateStmt *) parsetree)->relations)
-				add_relation(targets, lfirst_node(RangeVar, lc), false);
+		case REINDEX_OBJECT_INDEX:
+			add_relation(targets, stmt->relation, false);
+			return "index";
+		case REINDEX_OBJECT_TABLE:
+			add_relation(targets, stmt->relation, false);
 			return "table";
-		case T_VacuumStmt:
-			foreach(lc, ((VacuumStmt *) parsetree)->rels)
-				add_relation(targets, lfirst_node(VacuumRelation, lc)->relation,
-							 false);
-			return "table";
-		case T_ClusterStmt:
-			{
-				ClusterStmt *stmt = (ClusterStmt *) parsetree;
-
-				if (stmt->relation != NULL)
-					add_relation(targets, stmt->relation, false);
-				return "table";
-			}
-		case T_ReindexStmt:
-			{
-				ReindexStmt *stmt = (ReindexStmt *) parsetree;
-
-				switch (stmt->kind)
-				{
-					case REINDEX_OBJECT_INDEX:
-						add_relation(targets, stmt->relation, false);
-						return "index";
-					case REINDEX_OBJECT_TABLE:
-						add_relation(targets, stmt->relation, false);
-						return "table";
-					case REINDEX_OBJECT_SCHEMA:
-						add_plain_name(targets, stmt->name);
-						return "schema";
-					default:
-						add_plain_name(targets, stmt->name);
-						return "database";
-				}
-			}
-		case T_RefreshMatViewStmt:
-			add_relation(targets, ((RefreshMatViewStmt *) parsetree)->relation,
-						 false);
-			return "materialized view";
-		case T_CreateTrigStmt:
-			{
-				CreateTrigStmt *stmt = (CreateTrigStmt *) parsetree;
-
-				add_subobject(targets, stmt->trigname, stmt->relation, false);
-				return "trigger";
-			}
-		case T_CreatePolicyStmt:
-			{
-				CreatePolicyStmt *stmt = (CreatePolicyStmt *) parsetree;
-
-				add_subobject(targets, stmt->policy_name, stmt->table, false);
-				return "policy";
-			}
-		case T_AlterPolicyStmt:
-			{
-				AlterPolicyStmt *stmt = (AlterPolicyStmt *) parsetree;
-
-				add_subobject(targets, stmt->policy_name, stmt->table, false);
-				return "policy";
-			}
-		case T_RuleStmt:
-			{
-				RuleStmt   *stmt = (RuleStmt *) parsetree;
-
-				add_subobject(targets, stmt->rulename, stmt->relation, false);
-				return "rule";
-			}
-		case T_CreateFunctionStmt:
-			{
-				CreateFunctionStmt *stmt = (CreateFunctionStmt *) parsetree;
-
-				add_created_name(targets, stmt->funcname);
-				return stmt->is_procedure ? "procedure" : "function";
-			}
-		case T_AlterFunctionStmt:
-			{
-				AlterFunctionStmt *stmt = (AlterFunctionStmt *) parsetree;
-
-				add_object(targets, stmt->objtype, (Node *) stmt->func);
-				return object_type_name(stmt->objtype);
-			}
-		case T_DefineStmt:
-			{
-				DefineStmt *stmt = (DefineStmt *) parsetree;
-
-				add_created_name(targets, stmt->defnames);
-				return object_type_name(stmt->kind);
-			}
-		case T_CompositeTypeStmt:
-			add_relation(targets, ((CompositeTypeStmt *) parsetree)->typevar,
-						 true);
-			return "type";
-		case T_CreateEnumStmt:
-			add_created_name(targets, ((CreateEnumStmt *) parsetree)->typeName);
-			return "type";
-		case T_CreateRangeStmt:
-			add_created_name(targets, ((CreateRangeStmt *) parsetree)->typeName);
-			return "type";
-		case T_AlterEnumStmt:
-			add_object(targets, OBJECT_TYPE,
-					   (Node *) makeTypeNameFromNameList(((AlterEnumStmt *) parsetree)->typeName));
-			return "type";
-		case T_CreateDomainStmt:
-			add_created_name(targets, ((CreateDomainStmt *) parsetree)->domainname);
-			return "domain";
-		case T_AlterDomainStmt:
-			add_object(targets, OBJECT_DOMAIN,
-					   (Node *) makeTypeNameFromNameList(((AlterDomainStmt *) parsetree)->typeName));
-			return "domain";
-		case T_CreateSchemaStmt:
-			{
-				CreateSchemaStmt *stmt = (CreateSchemaStmt *) parsetree;
-
-				if (stmt->schemaname != NULL)
-					add_plain_name(targets, stmt->schemaname);
-				else
-					add_role(targets, stmt->authrole);
-				return "schema";
-			}
-		case T_CreatedbStmt:
-			add_plain_name(targets, ((CreatedbStmt *) parsetree)->dbname);
-			return "database";
-		case T_DropdbStmt:
-			add_plain_name(targets, ((DropdbStmt *) parsetree)->dbname);
-			return "database";
-		case T_AlterDatabaseStmt:
-			add_plain_name(targets, ((AlterDatabaseStmt *) parsetree)->dbname);
-			return "database";
-		case T_AlterDatabaseSetStmt:
-			add_plain_name(targets, ((AlterDatabaseSetStmt *) parsetree)->dbname);
-			return "database";
-		case T_CreateExtensionStmt:
-			add_plain_name(targets, ((CreateExtensionStmt *) parsetree)->extname);
-			return "extension";
-		case T_AlterExtensionStmt:
-			add_plain_name(targets, ((AlterExtensionStmt *) parsetree)->extname);
-			return "extension";
-		case T_AlterExtensionContentsStmt:
-			{
-				AlterExtensionContentsStmt *stmt =
-				(AlterExtensionContentsStmt *) parsetree;
-
-				/*
-				 * The member added or dropped is a target as much as the
-				 * extension: once a member of another extension, an object
-				 * goes with it when that extension is dropped.
-				 */
-				add_plain_name(targets, stmt->extname);
-				add_object(targets, stmt->objtype, stmt->object);
-				return "extension";
-			}
-		case T_LockStmt:
-			foreach(lc, ((LockStmt *) parsetree)->relations)
-			{
-				RangeVar   *rv = lfirst_node(RangeVar, lc);
-				Oid			relid = RangeVarGetRelid(rv, NoLock, true);
-				ListCell   *lc2;
-
-				add_relation(targets, rv, false);
-
-				/*
-				 * LOCK on a view locks what the view reads too: a temporary
-				 * view of a permanent table is not temporary-only.
-				 */
-				if (OidIsValid(relid))
-					foreach(lc2, list_delete_first(safe_ddl_lock_relations(relid)))
-						add_relation_oid(targets, lfirst_oid(lc2));
-			}
-			return "table";
-		case T_ExplainStmt:
-			{
-				/*
-				 * EXPLAIN ANALYZE runs its statement, and is DDL when that
-				 * is CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED
-				 * VIEW (a Query wrapping a CreateTableAsStmt by now): name
-				 * the table it creates.  The command tag stays EXPLAIN.
-				 */
-				Node	   *query = ((ExplainStmt *) parsetree)->query;
-
-				if (query != NULL && IsA(query, Query) &&
-					((Query *) query)->commandType == CMD_UTILITY &&
-					((Query *) query)->utilityStmt != NULL &&
-					IsA(((Query *) query)->utilityStmt, CreateTableAsStmt))
-					return collect_targets(((Query *) query)->utilityStmt,
-										   targets);
-				return NULL;
-			}
-		case T_CreateRoleStmt:
-			add_plain_name(targets, ((CreateRoleStmt *) parsetree)->role);
-			return "role";
-		case T_AlterRoleStmt:
-			add_role(targets, ((AlterRoleStmt *) parsetree)->role);
-			return "role";
-		case T_AlterRoleSetStmt:
-			add_role(targets, ((AlterRoleSetStmt *) parsetree)->role);
-			return "role";
-		case T_DropRoleStmt:
-			foreach(lc, ((DropRoleStmt *) parsetree)->roles)
-				add_role(targets, lfirst_node(RoleSpec, lc));
-			return "role";
-		case T_CreateTableSpaceStmt:
-			add_plain_name(targets,
-						   ((CreateTableSpaceStmt *) parsetree)->tablespacename);
-			return "tablespace";
-		case T_DropTableSpaceStmt:
-			add_plain_name(targets,
-						   ((DropTableSpaceStmt *) parsetree)->tablespacename);
-			return "tablespace";
-		case T_AlterTableMoveAllStmt:
-			add_plain_name(targets,
-						   ((AlterTableMoveAllStmt *) parsetree)->orig_tablespacename);
-			return "tablespace";
-		case T_CreateEventTrigStmt:
-			add_plain_name(targets, ((CreateEventTrigStmt *) parsetree)->trigname);
-			return "event trigger";
-		case T_AlterEventTrigStmt:
-			add_plain_name(targets, ((AlterEventTrigStmt *) parsetree)->trigname);
-			return "event trigger";
+		case REINDEX_OBJECT_SCHEMA:
+			add_plain_name(targets, stmt->name);
+			return "schema";
 		default:
-			return NULL;
+			add_plain_name(targets, stmt->name);
+			return "database";
 	}
+}
+
+const char *
+classify_create_function(SafeDdlTargets *targets, Node *parsetree)
+{
+	CreateFunctionStmt *stmt = castNode(CreateFunctionStmt, parsetree);
+
+	add_created_name(targets, stmt->funcname);
+	return stmt->is_procedure ? "procedure" : "function";
+}
+
+const char *
+classify_alter_function(SafeDdlTargets *targets, Node *parsetree)
+{
+	AlterFunctionStmt *stmt = castNode(AlterFunctionStmt, parsetree);
+
+	return relation_or_object(targets, NULL, stmt->objtype,
+							  (Node *) stmt->func);
+}
+
+const char *
+classify_define(SafeDdlTargets *targets, Node *parsetree)
+{
+	DefineStmt *stmt = castNode(DefineStmt, parsetree);
+
+	add_created_name(targets, stmt->defnames);
+	return object_type_name(stmt->kind);
+}
+
+const char *
+classify_create_schema(SafeDdlTargets *targets, Node *parsetree)
+{
+	CreateSchemaStmt *stmt = castNode(CreateSchemaStmt, parsetree);
+
+	if (stmt->schemaname != NULL)
+		add_plain_name(targets, stmt->schemaname);
+	else
+		add_role(targets, stmt->authrole);
+	return "schema";
+}
+
+const char *
+classify_alter_extension_contents(SafeDdlTargets *targets, Node *parsetree)
+{
+	AlterExtensionContentsStmt *stmt =
+		castNode(AlterExtensionContentsStmt, parsetree);
+
+	/*
+	 * The member added or dropped is a target as much as the extension:
+	 * once a member of another extension, an object goes with it when that
+	 * extension is dropped.
+	 */
+	add_plain_name(targets, stmt->extname);
+	add_object(targets, stmt->objtype, stmt->object);
+	return "extension";
+}
+
+const char *
+classify_lock(SafeDdlTargets *targets, Node *parsetree)
+{
+	ListCell   *lc;
+
+	foreach(lc, castNode(LockStmt, parsetree)->relations)
+	{
+		RangeVar   *rv = lfirst_node(RangeVar, lc);
+		Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+		ListCell   *lc2;
+
+		add_relation(targets, rv, false);
+
+		/*
+		 * LOCK on a view locks what the view reads too: a temporary view of
+		 * a permanent table is not temporary-only.
+		 */
+		if (OidIsValid(relid))
+			foreach(lc2, list_delete_first(safe_ddl_lock_relations(relid)))
+				add_relation_oid(targets, lfirst_oid(lc2));
+	}
+	return "table";
+}
+
+const char *
+classify_explain(SafeDdlTargets *targets, Node *parsetree)
+{
+	/*
+	 * EXPLAIN ANALYZE runs its statement, and is DDL when that is CREATE
+	 * TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW (a Query wrapping a
+	 * CreateTableAsStmt by now): name the table it creates.  The command
+	 * tag stays EXPLAIN.
+	 */
+	Node	   *query = castNode(ExplainStmt, parsetree)->query;
+
+	if (query != NULL && IsA(query, Query) &&
+		((Query *) query)->commandType == CMD_UTILITY &&
+		((Query *) query)->utilityStmt != NULL &&
+		IsA(((Query *) query)->utilityStmt, CreateTableAsStmt))
+		return classify_create_table_as(targets,
+										((Query *) query)->utilityStmt);
+	return NULL;
+}
+
+const char *
+classify_drop_role(SafeDdlTargets *targets, Node *parsetree)
+{
+	ListCell   *lc;
+
+	foreach(lc, castNode(DropRoleStmt, parsetree)->roles)
+		add_role(targets, lfirst_node(RoleSpec, lc));
+	return "role";
+}
+
+/*
+ * The one target a field of the node names, for the statements that have
+ * no more to them (statements.c gives the field and its offset).
+ */
+static const char *
+classify_field(SafeDdlTargets *targets, Node *parsetree,
+			   const SafeDdlClassifier *how)
+{
+	void	   *field;
+	RangeVar   *relation;
+
+	if (how->field == SAFE_DDL_FIELD_NONE)
+		return how->object_type;
+	field = *(void **) ((char *) parsetree + how->offset);
+	switch (how->field)
+	{
+		case SAFE_DDL_FIELD_NONE:
+			break;
+		case SAFE_DDL_FIELD_NAME:
+			add_plain_name(targets, (const char *) field);
+			break;
+		case SAFE_DDL_FIELD_ROLE:
+			add_role(targets, (RoleSpec *) field);
+			break;
+		case SAFE_DDL_FIELD_RELATION:
+		case SAFE_DDL_FIELD_NEW_RELATION:
+			add_relation(targets, (RangeVar *) field,
+						 how->field == SAFE_DDL_FIELD_NEW_RELATION);
+			break;
+		case SAFE_DDL_FIELD_NEW_NAME:
+			add_created_name(targets, (List *) field);
+			break;
+		case SAFE_DDL_FIELD_SUBOBJECT:
+			relation = *(RangeVar **) ((char *) parsetree +
+									   how->relation_offset);
+			add_subobject(targets, (const char *) field, relation, false);
+			break;
+		case SAFE_DDL_FIELD_TYPE:
+			/* a domain is a type: looked up and named the same way */
+			add_object(targets, OBJECT_TYPE,
+					   (Node *) makeTypeNameFromNameList((List *) field));
+			break;
+	}
+	return how->object_type;
 }
 
 /*
@@ -1195,16 +1157,20 @@ safe_ddl_describe(PlannedStmt *pstmt, const char *queryString)
 
 /*
  * What a DDL statement targets, before it runs: its object type, the
- * identities of its objects, whether all of them are temporary.  Looks
- * the objects up, and so may raise an error (a cross-database reference,
- * an ambiguous function name ...).
+ * identities of its objects, whether all of them are temporary.  how: the
+ * classification of its kind of statement (statements.c).  Looks the
+ * objects up, and so may raise an error (a cross-database reference, an
+ * ambiguous function name ...).
  */
 void
-safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree)
+safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree,
+				  const SafeDdlClassifier *how)
 {
-	Targets		targets = {0};
+	SafeDdlTargets targets = {0};
 
-	stmt->what.object_type = collect_targets(parsetree, &targets);
+	stmt->what.object_type = how->classify ?
+		how->classify(&targets, parsetree) :
+		classify_field(&targets, parsetree, how);
 	if (stmt->what.object_type == NULL)
 		stmt->what.object_type = object_type_from_tag(stmt->what.command_tag);
 	if (targets.more > 0)
@@ -1213,14 +1179,7 @@ safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree)
 											  targets.more));
 	stmt->what.identities = targets.identities;
 	stmt->what.resolved = targets.resolved;
-	stmt->what.temp_only = (targets.count > 0 && targets.temp == targets.count);
-
-	/*
-	 * DROP ... CASCADE of temporary objects can reach permanent ones (a
-	 * permanent table's column of a temporary table's row type): it is
-	 * checked like any other DDL.
-	 */
-	if (IsA(parsetree, DropStmt) &&
-		((DropStmt *) parsetree)->behavior == DROP_CASCADE)
-		stmt->what.temp_only = false;
+	stmt->what.temp_only = (targets.count > 0 &&
+							targets.temp == targets.count &&
+							!targets.cascades);
 }

@@ -35,6 +35,7 @@
 #include "compat.h"
 #include "policy.h"
 #include "rules.h"
+#include "statements.h"
 
 PG_FUNCTION_INFO_V1(safe_ddl_explain);
 

@@ -60,6 +60,7 @@
 #include "audit.h"
 #include "classify.h"
 #include "guard.h"
+#include "statements.h"
 
 #define EXTENSION_SCHEMA	"safe_ddl"
 
@@ -422,7 +423,6 @@ roles_own_extension(List *roles)
 	return false;
 }
 
-/* Is this a list of String nodes one of which is the extension's schema? */
 /* The option of that name in a DefElem list, or NULL. */
 static DefElem *
 find_option(List *options, const char *name)
@@ -435,6 +435,7 @@ find_option(List *options, const char *name)
 	return NULL;
 }
 
+/* Is this a list of String nodes one of which is the extension's schema? */
 static bool
 names_extension_schema(List *names)
 {
@@ -465,108 +466,137 @@ created_schema_name(CreateSchemaStmt *stmt)
 	return get_rolespec_name(stmt->authrole);
 }
 
+/* ---------------------------------------------------------------------
+ * DDL on the extension's objects, one guard_<node> function per kind of
+ * statement that can reach them other than by naming them (statements.c);
+ * each runs for a role that is not a superuser only.
+ *
+ * Names that lead to the extension's schema.  audit.c finds the log by
+ * name, in schema safe_ddl: a schema of that name, or an object moved into
+ * one, would be taken for the extension's (in this database, or in one
+ * where the extension is created later, with the schema already there).
+ * So nobody but a superuser gives the name safe_ddl to anything (a rename
+ * to it, of whatever kind, is refused: that is simpler to state than which
+ * kinds matter), creates a schema of that name, or moves anything into it;
+ * whether or not the extension is installed in this database.
+ * ---------------------------------------------------------------------
+ */
+
+void
+guard_rename(SafeDdlStatement *stmt, Node *parsetree)
+{
+	const char *newname = castNode(RenameStmt, parsetree)->newname;
+
+	if (newname != NULL && strcmp(newname, EXTENSION_SCHEMA) == 0)
+		refuse(stmt, "give the name safe_ddl to an object");
+}
+
+void
+guard_create_schema(SafeDdlStatement *stmt, Node *parsetree)
+{
+	CreateSchemaStmt *create = castNode(CreateSchemaStmt, parsetree);
+	const char *name = created_schema_name(create);
+
+	if (name != NULL && strcmp(name, EXTENSION_SCHEMA) == 0)
+		refuse(stmt, "create a schema named safe_ddl");
+}
+
+void
+guard_alter_object_schema(SafeDdlStatement *stmt, Node *parsetree)
+{
+	if (strcmp(castNode(AlterObjectSchemaStmt, parsetree)->newschema,
+			   EXTENSION_SCHEMA) == 0)
+		refuse(stmt, "move objects into schema safe_ddl");
+}
+
+void
+guard_create_extension(SafeDdlStatement *stmt, Node *parsetree)
+{
+	CreateExtensionStmt *create = castNode(CreateExtensionStmt, parsetree);
+	DefElem    *opt = find_option(create->options, "schema");
+
+	if (opt != NULL && strcmp(defGetString(opt), EXTENSION_SCHEMA) == 0)
+		refuse(stmt, "move objects into schema safe_ddl");
+}
+
+/*
+ * Statements over the whole database rewrite or rebuild the log too, under
+ * an ACCESS EXCLUSIVE lock that stalls every DDL statement (a database
+ * owner may run them): name the tables.
+ */
+void
+guard_vacuum(SafeDdlStatement *stmt, Node *parsetree)
+{
+	if (castNode(VacuumStmt, parsetree)->rels == NIL &&
+		OidIsValid(safe_ddl_audit_log(NULL)))
+		refuse(stmt, "run VACUUM FULL over the whole database, safe_ddl.audit_log included");
+}
+
+void
+guard_reindex(SafeDdlStatement *stmt, Node *parsetree)
+{
+	if (castNode(ReindexStmt, parsetree)->kind == REINDEX_OBJECT_DATABASE &&
+		OidIsValid(safe_ddl_audit_log(NULL)))
+		refuse(stmt, "reindex the whole database, safe_ddl.audit_log included");
+}
+
+/*
+ * Statements that reach the extension's objects without naming them.  DROP
+ * OWNED drops, and REASSIGN OWNED gives away, whatever the roles own: the
+ * log too when one of them owns it, its schema or the extension (a
+ * database owner whose schema CREATE EXTENSION adopted would drop the log,
+ * rows and all, and leave no row).
+ */
+void
+guard_drop_owned(SafeDdlStatement *stmt, Node *parsetree)
+{
+	if (roles_own_extension(castNode(DropOwnedStmt, parsetree)->roles))
+		refuse(stmt, "drop what a role owning objects of safe_ddl owns");
+}
+
+void
+guard_reassign_owned(SafeDdlStatement *stmt, Node *parsetree)
+{
+	if (roles_own_extension(castNode(ReassignOwnedStmt, parsetree)->roles))
+		refuse(stmt, "reassign what a role owning objects of safe_ddl owns");
+}
+
+void
+guard_alter_default_privileges(SafeDdlStatement *stmt, Node *parsetree)
+{
+	AlterDefaultPrivilegesStmt *alter = castNode(AlterDefaultPrivilegesStmt,
+												 parsetree);
+	DefElem    *opt = find_option(alter->options, "schemas");
+
+	if (opt != NULL && names_extension_schema((List *) opt->arg))
+		refuse(stmt, "change the objects of safe_ddl");
+}
+
+void
+guard_grant(SafeDdlStatement *stmt, Node *parsetree)
+{
+	GrantStmt  *grant = castNode(GrantStmt, parsetree);
+
+	if (grant->targtype == ACL_TARGET_ALL_IN_SCHEMA &&
+		names_extension_schema(grant->objects))
+		refuse(stmt, "change the objects of safe_ddl");
+}
+
 /*
  * DDL on anything of the extension: its schema, its objects, the
- * extension itself; DDL that makes something else look like them; DDL
- * that reaches them without naming them.
+ * extension itself; DDL that makes something else look like them (its kind
+ * of statement's guard_<node>); DDL that reaches them without naming them.
  */
 void
 safe_ddl_guard_ddl(SafeDdlStatement *stmt, Node *parsetree)
 {
+	SafeDdlGuardFn guard = safe_ddl_statement_kind(parsetree)->guard;
 	ListCell   *lc;
 
 	if (superuser())
 		return;
-	/*
-	 * Names that lead to the extension's schema.  audit.c finds the log by
-	 * name, in schema safe_ddl: a schema of that name, or an object moved
-	 * into one, would be taken for the extension's (in this database, or
-	 * in one where the extension is created later, with the schema already
-	 * there).  So nobody but a superuser gives the name safe_ddl to
-	 * anything (a rename to it, of whatever kind, is refused: that is
-	 * simpler to state than which kinds matter), creates a schema of that
-	 * name, or moves anything into it; whether or not the extension is
-	 * installed in this database.
-	 */
-	switch (nodeTag(parsetree))
-	{
-		case T_RenameStmt:
-			if (((RenameStmt *) parsetree)->newname != NULL &&
-				strcmp(((RenameStmt *) parsetree)->newname,
-					   EXTENSION_SCHEMA) == 0)
-				refuse(stmt, "give the name safe_ddl to an object");
-			break;
-		case T_CreateSchemaStmt:
-			{
-				const char *name = created_schema_name((CreateSchemaStmt *) parsetree);
-
-				if (name != NULL && strcmp(name, EXTENSION_SCHEMA) == 0)
-					refuse(stmt, "create a schema named safe_ddl");
-				break;
-			}
-		case T_AlterObjectSchemaStmt:
-			if (strcmp(((AlterObjectSchemaStmt *) parsetree)->newschema,
-					   EXTENSION_SCHEMA) == 0)
-				refuse(stmt, "move objects into schema safe_ddl");
-			break;
-		case T_CreateExtensionStmt:
-			{
-				DefElem    *opt = find_option(((CreateExtensionStmt *) parsetree)->options,
-											  "schema");
-
-				if (opt != NULL && strcmp(defGetString(opt), EXTENSION_SCHEMA) == 0)
-					refuse(stmt, "move objects into schema safe_ddl");
-				break;
-			}
-
-			/*
-			 * Statements that reach the extension's objects without naming
-			 * them.  DROP OWNED drops, and REASSIGN OWNED gives away,
-			 * whatever the roles own: the log too when one of them owns
-			 * it, its schema or the extension (a database owner whose
-			 * schema CREATE EXTENSION adopted would drop the log, rows and
-			 * all, and leave no row).
-			 */
-			/*
-			 * Statements over the whole database rewrite or rebuild the log
-			 * too, under an ACCESS EXCLUSIVE lock that stalls every DDL
-			 * statement (a database owner may run them): name the tables.
-			 */
-		case T_VacuumStmt:
-			if (((VacuumStmt *) parsetree)->rels == NIL &&
-				OidIsValid(safe_ddl_audit_log(NULL)))
-				refuse(stmt, "run VACUUM FULL over the whole database, safe_ddl.audit_log included");
-			break;
-		case T_ReindexStmt:
-			if (((ReindexStmt *) parsetree)->kind == REINDEX_OBJECT_DATABASE &&
-				OidIsValid(safe_ddl_audit_log(NULL)))
-				refuse(stmt, "reindex the whole database, safe_ddl.audit_log included");
-			break;
-		case T_DropOwnedStmt:
-			if (roles_own_extension(((DropOwnedStmt *) parsetree)->roles))
-				refuse(stmt, "drop what a role owning objects of safe_ddl owns");
-			break;
-		case T_ReassignOwnedStmt:
-			if (roles_own_extension(((ReassignOwnedStmt *) parsetree)->roles))
-				refuse(stmt, "reassign what a role owning objects of safe_ddl owns");
-			break;
-		case T_AlterDefaultPrivilegesStmt:
-			{
-				DefElem    *opt = find_option(((AlterDefaultPrivilegesStmt *) parsetree)->options,
-											  "schemas");
-
-				if (opt != NULL && names_extension_schema((List *) opt->arg))
-					refuse(stmt, "change the objects of safe_ddl");
-				break;
-			}
-		case T_GrantStmt:
-			if (((GrantStmt *) parsetree)->targtype == ACL_TARGET_ALL_IN_SCHEMA &&
-				names_extension_schema(((GrantStmt *) parsetree)->objects))
-				refuse(stmt, "change the objects of safe_ddl");
-			break;
-		default:
-			break;
-	}
+	if (guard != NULL)
+		guard(stmt, parsetree);
 
 	/* The extension's objects, named. */
 	foreach(lc, stmt->what.identities)

@@ -18,6 +18,7 @@
 #include "classify.h"
 #include "policy.h"
 #include "rules.h"
+#include "statements.h"
 
 /* What the HINT suggests when no bound says otherwise. */
 #define SUGGESTED_LOCK_TIMEOUT_MS		5000
@@ -110,8 +111,9 @@ timeout_violation(SafeDdlStatement *stmt)
  * The verdict on one DDL statement, the same for the hook and for
  * safe_ddl.explain(): what it is (classify.c: may raise an error, the
  * caller records it), and unless it touches temporary objects only, what
- * it risks (rules.c) and whether the policy refuses it.  The steps, in
- * their order:
+ * it risks (rules.c) and whether the policy refuses it.  The statement's
+ * entry in statements.c, looked up once here, says how it is classified
+ * and assessed.  The steps, in their order:
  *
  *	classify	object type, identities, temp_only
  *	assess		lock_mode, rewrites, table_sizes, verdicts, rules
@@ -121,12 +123,15 @@ void
 safe_ddl_evaluate(SafeDdlStatement *stmt, Node *parsetree,
 				  const SafeDdlPolicyInput *input)
 {
-	safe_ddl_classify(stmt, parsetree);
+	const SafeDdlKind *kind = safe_ddl_statement_kind(parsetree);
+
+	safe_ddl_classify(stmt, parsetree, &kind->targets);
 	if (stmt->what.temp_only)
 		return;
 	stmt->decision.lock_timeout_ms = input->lock_timeout_ms;
 	stmt->decision.statement_timeout_ms = input->statement_timeout_ms;
-	safe_ddl_assess(stmt, parsetree, input->allow_destructive);
+	safe_ddl_assess(stmt, parsetree, kind->assess, kind->lock,
+					input->allow_destructive);
 	if (safe_ddl_mode != SAFE_DDL_MODE_OFF)
 		stmt->decision.policy_violation = safe_ddl_policy_violation(stmt);
 }

@@ -196,7 +196,7 @@ StaticAssertDecl(lengthof(rules) == SAFE_DDL_NUM_RULES,
 static int	disabled_rules = 0;
 
 /* The assessment of one statement, while it is being made. */
-typedef struct Assessment
+struct SafeDdlAssessment
 {
 	SafeDdlStatement *stmt;
 	LOCKMODE	lockmode;		/* NoLock: none on an existing relation */
@@ -206,7 +206,7 @@ typedef struct Assessment
 	bool		allow_destructive;	/* the session acknowledges them */
 	bool		recurse;		/* the statement acts on inheritance children */
 	bool		quiet;			/* many relations: list only those that fire */
-} Assessment;
+};
 
 const char *
 safe_ddl_rule_name(int rule)
@@ -293,7 +293,7 @@ safe_ddl_assign_disabled_rules(const char *newval, void *extra)
  */
 
 static Oid
-relation_oid(Assessment *a, const RangeVar *rv)
+relation_oid(SafeDdlAssessment *a, const RangeVar *rv)
 {
 	ListCell   *lc;
 
@@ -593,7 +593,7 @@ relation_name(Oid relid)
 
 /* Record a relation's size for the DETAIL and explain() (once). */
 static char *
-note_size(Assessment *a, Relation rel, uint64 bytes)
+note_size(SafeDdlAssessment *a, Relation rel, uint64 bytes)
 {
 	Oid			relid = RelationGetRelid(rel);
 	float4		tuples = rel->rd_rel->reltuples;
@@ -622,7 +622,8 @@ note_size(Assessment *a, Relation rel, uint64 bytes)
  * where nothing holds data: an empty table, a column of one.
  */
 static void
-consider(Assessment *a, SafeDdlRuleId rule, Oid relid, const char *danger)
+consider(SafeDdlAssessment *a, SafeDdlRuleId rule, Oid relid,
+		 const char *danger)
 {
 	SafeDdlStatement *stmt = a->stmt;
 	const SafeDdlRule *r = &rules[rule];
@@ -678,14 +679,14 @@ consider(Assessment *a, SafeDdlRuleId rule, Oid relid, const char *danger)
 
 /* A rule about something that is not one relation: it fires. */
 static void
-consider_other(Assessment *a, SafeDdlRuleId rule, const char *what)
+consider_other(SafeDdlAssessment *a, SafeDdlRuleId rule, const char *what)
 {
 	a->stmt->risk.verdicts[rule] = SAFE_DDL_VERDICT_FIRES;
 	a->stmt->risk.reasons[rule] = psprintf(rules[rule].danger, what);
 }
 
 static void
-take_lock(Assessment *a, Oid relid, LOCKMODE mode)
+take_lock(SafeDdlAssessment *a, Oid relid, LOCKMODE mode)
 {
 	if (OidIsValid(relid) && mode > a->lockmode)
 		a->lockmode = mode;
@@ -743,7 +744,7 @@ proves_not_null(Node *expr, AttrNumber attnum)
  * skip the scan).
  */
 static void
-assess_set_not_null(Assessment *a, Oid relid, const char *column)
+assess_set_not_null(SafeDdlAssessment *a, Oid relid, const char *column)
 {
 	Relation	rel = RelationIdGetRelation(relid);
 	Form_pg_attribute attr;
@@ -857,7 +858,8 @@ type_change_rewrites(Form_pg_attribute attr, ColumnDef *def)
 }
 
 static void
-assess_column_type(Assessment *a, Oid relid, const char *column, ColumnDef *def)
+assess_column_type(SafeDdlAssessment *a, Oid relid, const char *column,
+				   ColumnDef *def)
 {
 	Relation	rel = RelationIdGetRelation(relid);
 	Form_pg_attribute attr;
@@ -930,7 +932,7 @@ raw_expression_is_volatile(Node *node, void *context)
  * for safe_ddl to see.  It destroys data, later: acknowledge it now.
  */
 static void
-consider_temp_row_type(Assessment *a, const char *table, ColumnDef *def)
+consider_temp_row_type(SafeDdlAssessment *a, const char *table, ColumnDef *def)
 {
 	Oid			typid;
 	Oid			typrelid;
@@ -950,7 +952,7 @@ consider_temp_row_type(Assessment *a, const char *table, ColumnDef *def)
 }
 
 static void
-assess_add_column(Assessment *a, Oid relid, ColumnDef *def)
+assess_add_column(SafeDdlAssessment *a, Oid relid, ColumnDef *def)
 {
 	bool		rewrite = false;
 	bool		has_default = false;
@@ -1052,7 +1054,7 @@ assess_add_column(Assessment *a, Oid relid, ColumnDef *def)
 }
 
 static void
-assess_add_constraint(Assessment *a, Oid relid, Constraint *con)
+assess_add_constraint(SafeDdlAssessment *a, Oid relid, Constraint *con)
 {
 	switch (con->contype)
 	{
@@ -1082,9 +1084,10 @@ assess_add_constraint(Assessment *a, Oid relid, Constraint *con)
 	}
 }
 
-static void
-assess_alter_table(Assessment *a, AlterTableStmt *stmt)
+void
+assess_alter_table(SafeDdlAssessment *a, Node *parsetree)
 {
+	AlterTableStmt *stmt = castNode(AlterTableStmt, parsetree);
 	Oid			relid = relation_oid(a, stmt->relation);
 	ListCell   *lc;
 
@@ -1256,7 +1259,7 @@ cascade_from(Cascade *c, Oid classid, Oid objid, int32 objsubid)
  * object_history() of a table dropped by CASCADE shows that statement.
  */
 static void
-name_affected(Assessment *a, Oid relid, AttrNumber attnum)
+name_affected(SafeDdlAssessment *a, Oid relid, AttrNumber attnum)
 {
 	char	   *identity = relation_name(relid);
 	ListCell   *lc;
@@ -1273,7 +1276,7 @@ name_affected(Assessment *a, Oid relid, AttrNumber attnum)
 }
 
 static void
-consider_cascade(Assessment *a, Cascade *c, const char *what)
+consider_cascade(SafeDdlAssessment *a, Cascade *c, const char *what)
 {
 	ListCell   *lc;
 
@@ -1413,7 +1416,7 @@ indexes_in_tablespace(Oid tablespace, List *owners)
 
 /* Give a rule's verdict on each relation, naming only those that fire. */
 static void
-consider_each(Assessment *a, SafeDdlRuleId rule, List *relids,
+consider_each(SafeDdlAssessment *a, SafeDdlRuleId rule, List *relids,
 			  const char *danger)
 {
 	ListCell   *lc;
@@ -1445,9 +1448,10 @@ option_is_on(List *options, const char *name)
 	return false;
 }
 
-static void
-assess_reindex(Assessment *a, ReindexStmt *stmt)
+void
+assess_reindex(SafeDdlAssessment *a, Node *parsetree)
 {
+	ReindexStmt *stmt = castNode(ReindexStmt, parsetree);
 	bool		concurrently = compat_reindex_concurrently(stmt);
 	Oid			relid = InvalidOid;
 
@@ -1490,9 +1494,10 @@ assess_reindex(Assessment *a, ReindexStmt *stmt)
 				 "REINDEX without CONCURRENTLY blocks writes to %s, and reads that use the index, until it ends");
 }
 
-static void
-assess_drop(Assessment *a, DropStmt *stmt)
+void
+assess_drop(SafeDdlAssessment *a, Node *parsetree)
 {
+	DropStmt   *stmt = castNode(DropStmt, parsetree);
 	ListCell   *lc;
 
 	switch (stmt->removeType)
@@ -1586,9 +1591,10 @@ assess_drop(Assessment *a, DropStmt *stmt)
  * DROP OWNED drops, in this database, what the roles own, with everything
  * that depends on it (pg_shdepend, then pg_depend).
  */
-static void
-assess_drop_owned(Assessment *a, DropOwnedStmt *stmt)
+void
+assess_drop_owned(SafeDdlAssessment *a, Node *parsetree)
 {
+	DropOwnedStmt *stmt = castNode(DropOwnedStmt, parsetree);
 	Cascade		c = {0};
 	ListCell   *lc;
 	StringInfoData roles;
@@ -1629,9 +1635,10 @@ assess_drop_owned(Assessment *a, DropOwnedStmt *stmt)
 										 list_length(stmt->roles) > 1 ? "" : "s"));
 }
 
-static void
-assess_rename(Assessment *a, RenameStmt *stmt)
+void
+assess_rename(SafeDdlAssessment *a, Node *parsetree)
 {
+	RenameStmt *stmt = castNode(RenameStmt, parsetree);
 	ObjectType	type = stmt->renameType == OBJECT_COLUMN ?
 		stmt->relationType : stmt->renameType;
 	Oid			relid;
@@ -1676,281 +1683,270 @@ assess_rename(Assessment *a, RenameStmt *stmt)
 						  quote_identifier(stmt->subname)) : NULL);
 }
 
+/*
+ * VACUUM FULL and CLUSTER rewrite a relation, or with none named every one
+ * of the database that holds data (clustered_only: that has a clustered
+ * index), under an ACCESS EXCLUSIVE lock.
+ */
 static void
-assess_vacuum(Assessment *a, VacuumStmt *stmt)
+rewrite_relation(SafeDdlAssessment *a, const RangeVar *rv, bool clustered_only)
 {
+	Oid			relid;
+
+	a->rewrite = true;
+	if (rv == NULL)
+	{
+		a->lockmode = AccessExclusiveLock;
+		consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE,
+					  data_relations(InvalidOid, InvalidOid, NIL, clustered_only),
+					  NULL);
+		return;
+	}
+	relid = relation_oid(a, rv);
+	take_lock(a, relid, AccessExclusiveLock);
+	consider(a, SAFE_DDL_RULE_TABLE_REWRITE, relid, NULL);
+}
+
+void
+assess_vacuum(SafeDdlAssessment *a, Node *parsetree)
+{
+	VacuumStmt *stmt = castNode(VacuumStmt, parsetree);
 	ListCell   *lc;
 
 	if (!stmt->is_vacuumcmd || !option_is_on(stmt->options, "full"))
 		return;
-	a->rewrite = true;
 	if (stmt->rels == NIL)
-	{
-		a->lockmode = AccessExclusiveLock;
-		consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE,
-					  data_relations(InvalidOid, InvalidOid, NIL, false), NULL);
-		return;
-	}
+		rewrite_relation(a, NULL, false);
 	foreach(lc, stmt->rels)
-	{
-		Oid			relid = relation_oid(a, lfirst_node(VacuumRelation, lc)->relation);
+		rewrite_relation(a, lfirst_node(VacuumRelation, lc)->relation, false);
+}
 
-		take_lock(a, relid, AccessExclusiveLock);
+void
+assess_cluster(SafeDdlAssessment *a, Node *parsetree)
+{
+	rewrite_relation(a, castNode(ClusterStmt, parsetree)->relation, true);
+}
+
+/* ---------------------------------------------------------------------
+ * The assessment of each kind of statement, one assess_<node> function
+ * per node type (statements.c); those of ALTER TABLE, REINDEX, DROP, DROP
+ * OWNED, RENAME, VACUUM and CLUSTER are above, with their helpers
+ * ---------------------------------------------------------------------
+ */
+
+void
+assess_index(SafeDdlAssessment *a, Node *parsetree)
+{
+	IndexStmt  *stmt = castNode(IndexStmt, parsetree);
+	Oid			relid = relation_oid(a, stmt->relation);
+
+	a->scan = true;
+	take_lock(a, relid, stmt->concurrent ? ShareUpdateExclusiveLock
+			  : ShareLock);
+	if (!stmt->concurrent)
+		consider(a, SAFE_DDL_RULE_INDEX, relid, NULL);
+}
+
+void
+assess_refresh_mat_view(SafeDdlAssessment *a, Node *parsetree)
+{
+	RefreshMatViewStmt *stmt = castNode(RefreshMatViewStmt, parsetree);
+	Oid			relid = relation_oid(a, stmt->relation);
+
+	take_lock(a, relid, stmt->concurrent ? ExclusiveLock
+			  : AccessExclusiveLock);
+	if (!stmt->concurrent)
+	{
+		a->rewrite = true;
 		consider(a, SAFE_DDL_RULE_TABLE_REWRITE, relid, NULL);
+	}
+	else
+		a->scan = true;
+}
+
+void
+assess_truncate(SafeDdlAssessment *a, Node *parsetree)
+{
+	TruncateStmt *stmt = castNode(TruncateStmt, parsetree);
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->relations)
+	{
+		Oid			relid = relation_oid(a, lfirst_node(RangeVar, lc));
+
+		a->recurse = lfirst_node(RangeVar, lc)->inh;
+		take_lock(a, relid, AccessExclusiveLock);
+		consider(a, SAFE_DDL_RULE_DESTRUCTIVE, relid,
+				 "it destroys data: every row of %s");
+		if (OidIsValid(relid))
+			relids = lappend_oid(relids, relid);
+	}
+
+	/*
+	 * CASCADE also empties the tables whose foreign keys reference them, and
+	 * theirs in turn: the same closure TRUNCATE takes.
+	 */
+	if (stmt->behavior == DROP_CASCADE)
+	{
+		List	   *all = list_copy(relids);
+		List	   *more = relids;
+
+		while (more != NIL)
+		{
+			List	   *next = NIL;
+
+			foreach(lc, heap_truncate_find_FKs(more))
+				if (!list_member_oid(all, lfirst_oid(lc)))
+				{
+					next = lappend_oid(next, lfirst_oid(lc));
+					all = lappend_oid(all, lfirst_oid(lc));
+					name_affected(a, lfirst_oid(lc), 0);
+				}
+			more = next;
+			consider_each(a, SAFE_DDL_RULE_DESTRUCTIVE, next,
+						  "it destroys data: every row of %s, by CASCADE");
+		}
 	}
 }
 
-static void
-assess(Assessment *a, Node *parsetree)
+void
+assess_alter_object_schema(SafeDdlAssessment *a, Node *parsetree)
 {
-	ListCell   *lc;
+	AlterObjectSchemaStmt *stmt = castNode(AlterObjectSchemaStmt, parsetree);
 	Oid			relid;
 
-	switch (nodeTag(parsetree))
+	if (stmt->objectType != OBJECT_TABLE &&
+		stmt->objectType != OBJECT_VIEW &&
+		stmt->objectType != OBJECT_MATVIEW &&
+		stmt->objectType != OBJECT_FOREIGN_TABLE)
+		return;
+	relid = relation_oid(a, stmt->relation);
+	take_lock(a, relid, AccessExclusiveLock);
+	consider(a, SAFE_DDL_RULE_RENAME, relid,
+			 psprintf("moving %%s to schema %s breaks running application code that uses the old name",
+					  quote_identifier(stmt->newschema)));
+}
+
+void
+assess_dropdb(SafeDdlAssessment *a, Node *parsetree)
+{
+	DropdbStmt *stmt = castNode(DropdbStmt, parsetree);
+
+	if (OidIsValid(get_database_oid(stmt->dbname, true)))
+		consider_other(a, SAFE_DDL_RULE_DESTRUCTIVE,
+					   psprintf("database %s", quote_identifier(stmt->dbname)));
+}
+
+void
+assess_create_table(SafeDdlAssessment *a, Node *parsetree)
+{
+	CreateStmt *stmt = castNode(CreateStmt, parsetree);
+	ListCell   *lc;
+
+	/* CREATE TABLE ... PARTITION OF / INHERITS locks the parent */
+	foreach(lc, stmt->inhRelations)
+		take_lock(a, relation_oid(a, lfirst_node(RangeVar, lc)),
+				  stmt->partbound ? AccessExclusiveLock
+				  : ShareUpdateExclusiveLock);
+	if (stmt->relation->relpersistence != RELPERSISTENCE_TEMP)
+		foreach(lc, stmt->tableElts)
+			if (IsA(lfirst(lc), ColumnDef))
+				consider_temp_row_type(a, quote_qualified_identifier(stmt->relation->schemaname,
+																	 stmt->relation->relname),
+									   lfirst_node(ColumnDef, lc));
+}
+
+void
+assess_alter_table_move_all(SafeDdlAssessment *a, Node *parsetree)
+{
+	AlterTableMoveAllStmt *stmt = castNode(AlterTableMoveAllStmt, parsetree);
+	Oid			tablespace = get_tablespace_oid(stmt->orig_tablespacename, true);
+	List	   *owners = NIL;
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	/* Every relation of the tablespace is copied, locked. */
+	a->rewrite = true;
+	a->lockmode = AccessExclusiveLock;
+	foreach(lc, stmt->roles)
+		owners = lappend_oid(owners, get_rolespec_oid(lfirst(lc), true));
+	if (!OidIsValid(tablespace))
+		return;
+	if (stmt->objtype == OBJECT_INDEX)
 	{
-		case T_AlterTableStmt:
-			assess_alter_table(a, (AlterTableStmt *) parsetree);
-			break;
-		case T_IndexStmt:
-			{
-				IndexStmt  *stmt = (IndexStmt *) parsetree;
+		/* each index is copied, under its own lock */
+		consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE,
+					  indexes_in_tablespace(tablespace, owners),
+					  "moving index %s copies it under an ACCESS EXCLUSIVE lock");
+		return;
+	}
+	/* The system catalogs are not moved. */
+	foreach(lc, data_relations(InvalidOid, tablespace, owners, false))
+	{
+		Oid			moved = lfirst_oid(lc);
+		char		relkind = get_rel_relkind(moved);
 
-				relid = relation_oid(a, stmt->relation);
-				a->scan = true;
-				take_lock(a, relid, stmt->concurrent ? ShareUpdateExclusiveLock
-						  : ShareLock);
-				if (!stmt->concurrent)
-					consider(a, SAFE_DDL_RULE_INDEX, relid, NULL);
-				break;
-			}
-		case T_ReindexStmt:
-			assess_reindex(a, (ReindexStmt *) parsetree);
-			break;
-		case T_VacuumStmt:
-			assess_vacuum(a, (VacuumStmt *) parsetree);
-			break;
-		case T_ClusterStmt:
-			{
-				ClusterStmt *stmt = (ClusterStmt *) parsetree;
+		if (IsCatalogNamespace(get_rel_namespace(moved)) ||
+			IsToastNamespace(get_rel_namespace(moved)) ||
+			relkind == RELKIND_PARTITIONED_TABLE ||
+			(stmt->objtype == OBJECT_MATVIEW) != (relkind == RELKIND_MATVIEW))
+			continue;
+		relids = lappend_oid(relids, moved);
+	}
+	consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE, relids, NULL);
+}
 
-				a->rewrite = true;
-				if (stmt->relation == NULL)
-				{
-					a->lockmode = AccessExclusiveLock;
-					consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE,
-								  data_relations(InvalidOid, InvalidOid, NIL, true),
-								  NULL);
-					break;
-				}
-				relid = relation_oid(a, stmt->relation);
-				take_lock(a, relid, AccessExclusiveLock);
-				consider(a, SAFE_DDL_RULE_TABLE_REWRITE, relid, NULL);
-				break;
-			}
-		case T_RefreshMatViewStmt:
-			{
-				RefreshMatViewStmt *stmt = (RefreshMatViewStmt *) parsetree;
+void
+assess_lock(SafeDdlAssessment *a, Node *parsetree)
+{
+	LockStmt   *stmt = castNode(LockStmt, parsetree);
+	ListCell   *lc;
 
-				relid = relation_oid(a, stmt->relation);
-				take_lock(a, relid, stmt->concurrent ? ExclusiveLock
-						  : AccessExclusiveLock);
-				if (!stmt->concurrent)
-				{
-					a->rewrite = true;
-					consider(a, SAFE_DDL_RULE_TABLE_REWRITE, relid, NULL);
-				}
-				else
-					a->scan = true;
-				break;
-			}
-		case T_TruncateStmt:
-			{
-				TruncateStmt *stmt = (TruncateStmt *) parsetree;
-				List	   *relids = NIL;
+	/* DDL only in ACCESS EXCLUSIVE mode (statements.c) */
+	foreach(lc, stmt->relations)
+		take_lock(a, relation_oid(a, lfirst_node(RangeVar, lc)), stmt->mode);
+}
 
-				foreach(lc, stmt->relations)
-				{
-					relid = relation_oid(a, lfirst_node(RangeVar, lc));
-					a->recurse = lfirst_node(RangeVar, lc)->inh;
-					take_lock(a, relid, AccessExclusiveLock);
-					consider(a, SAFE_DDL_RULE_DESTRUCTIVE, relid,
-							 "it destroys data: every row of %s");
-					if (OidIsValid(relid))
-						relids = lappend_oid(relids, relid);
-				}
+void
+assess_comment(SafeDdlAssessment *a, Node *parsetree)
+{
+	CommentStmt *stmt = castNode(CommentStmt, parsetree);
 
-				/*
-				 * CASCADE also empties the tables whose foreign keys reference
-				 * them, and theirs in turn: the same closure TRUNCATE takes.
-				 */
-				if (stmt->behavior == DROP_CASCADE)
-				{
-					List	   *all = list_copy(relids);
-					List	   *more = relids;
+	if (stmt->objtype == OBJECT_TABLE || stmt->objtype == OBJECT_VIEW ||
+		stmt->objtype == OBJECT_MATVIEW || stmt->objtype == OBJECT_INDEX ||
+		stmt->objtype == OBJECT_SEQUENCE ||
+		stmt->objtype == OBJECT_FOREIGN_TABLE)
+	{
+		RangeVar   *rv = makeRangeVarFromNameList(castNode(List, stmt->object));
 
-					while (more != NIL)
-					{
-						List	   *next = NIL;
-
-						foreach(lc, heap_truncate_find_FKs(more))
-							if (!list_member_oid(all, lfirst_oid(lc)))
-							{
-								next = lappend_oid(next, lfirst_oid(lc));
-								all = lappend_oid(all, lfirst_oid(lc));
-								name_affected(a, lfirst_oid(lc), 0);
-							}
-						more = next;
-						consider_each(a, SAFE_DDL_RULE_DESTRUCTIVE, next,
-									  "it destroys data: every row of %s, by CASCADE");
-					}
-				}
-				break;
-			}
-		case T_DropOwnedStmt:
-			assess_drop_owned(a, (DropOwnedStmt *) parsetree);
-			break;
-		case T_AlterObjectSchemaStmt:
-			{
-				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
-
-				if (stmt->objectType != OBJECT_TABLE &&
-					stmt->objectType != OBJECT_VIEW &&
-					stmt->objectType != OBJECT_MATVIEW &&
-					stmt->objectType != OBJECT_FOREIGN_TABLE)
-					break;
-				relid = relation_oid(a, stmt->relation);
-				take_lock(a, relid, AccessExclusiveLock);
-				consider(a, SAFE_DDL_RULE_RENAME, relid,
-						 psprintf("moving %%s to schema %s breaks running application code that uses the old name",
-								  quote_identifier(stmt->newschema)));
-				break;
-			}
-		case T_DropStmt:
-			assess_drop(a, (DropStmt *) parsetree);
-			break;
-		case T_DropdbStmt:
-			{
-				DropdbStmt *stmt = (DropdbStmt *) parsetree;
-
-				if (OidIsValid(get_database_oid(stmt->dbname, true)))
-					consider_other(a, SAFE_DDL_RULE_DESTRUCTIVE,
-								   psprintf("database %s",
-											quote_identifier(stmt->dbname)));
-				break;
-			}
-		case T_RenameStmt:
-			assess_rename(a, (RenameStmt *) parsetree);
-			break;
-		case T_CreateStmt:
-			{
-				CreateStmt *stmt = (CreateStmt *) parsetree;
-
-				/* CREATE TABLE ... PARTITION OF / INHERITS locks the parent */
-				foreach(lc, stmt->inhRelations)
-					take_lock(a, relation_oid(a, lfirst_node(RangeVar, lc)),
-							  stmt->partbound ? AccessExclusiveLock
-							  : ShareUpdateExclusiveLock);
-				if (stmt->relation->relpersistence != RELPERSISTENCE_TEMP)
-					foreach(lc, stmt->tableElts)
-						if (IsA(lfirst(lc), ColumnDef))
-							consider_temp_row_type(a, quote_qualified_identifier(stmt->relation->schemaname,
-																				 stmt->relation->relname),
-												   lfirst_node(ColumnDef, lc));
-				break;
-			}
-		case T_AlterTableMoveAllStmt:
-			{
-				AlterTableMoveAllStmt *stmt = (AlterTableMoveAllStmt *) parsetree;
-
-				Oid			tablespace = get_tablespace_oid(stmt->orig_tablespacename, true);
-				List	   *owners = NIL;
-				List	   *relids = NIL;
-
-				/* Every relation of the tablespace is copied, locked. */
-				a->rewrite = true;
-				a->lockmode = AccessExclusiveLock;
-				foreach(lc, stmt->roles)
-					owners = lappend_oid(owners,
-										 get_rolespec_oid(lfirst(lc), true));
-				if (!OidIsValid(tablespace))
-					break;
-				if (stmt->objtype == OBJECT_INDEX)
-				{
-					/* each index is copied, under its own lock */
-					consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE,
-								  indexes_in_tablespace(tablespace, owners),
-								  "moving index %s copies it under an ACCESS EXCLUSIVE lock");
-					break;
-				}
-				/* The system catalogs are not moved. */
-				foreach(lc, data_relations(InvalidOid, tablespace, owners, false))
-				{
-					Oid			moved = lfirst_oid(lc);
-					char		relkind = get_rel_relkind(moved);
-
-					if (IsCatalogNamespace(get_rel_namespace(moved)) ||
-						IsToastNamespace(get_rel_namespace(moved)) ||
-						relkind == RELKIND_PARTITIONED_TABLE ||
-						(stmt->objtype == OBJECT_MATVIEW) != (relkind == RELKIND_MATVIEW))
-						continue;
-					relids = lappend_oid(relids, moved);
-				}
-				consider_each(a, SAFE_DDL_RULE_TABLE_REWRITE, relids, NULL);
-				break;
-			}
-		case T_CreateTrigStmt:
-			take_lock(a, relation_oid(a, ((CreateTrigStmt *) parsetree)->relation),
-					  ShareRowExclusiveLock);
-			break;
-		case T_RuleStmt:
-			take_lock(a, relation_oid(a, ((RuleStmt *) parsetree)->relation),
-					  AccessExclusiveLock);
-			break;
-		case T_CreatePolicyStmt:
-			take_lock(a, relation_oid(a, ((CreatePolicyStmt *) parsetree)->table),
-					  AccessExclusiveLock);
-			break;
-		case T_AlterPolicyStmt:
-			take_lock(a, relation_oid(a, ((AlterPolicyStmt *) parsetree)->table),
-					  AccessExclusiveLock);
-			break;
-		case T_LockStmt:
-			/* DDL only in ACCESS EXCLUSIVE mode (safe_ddl_is_ddl) */
-			foreach(lc, ((LockStmt *) parsetree)->relations)
-				take_lock(a, relation_oid(a, lfirst_node(RangeVar, lc)),
-						  ((LockStmt *) parsetree)->mode);
-			break;
-		case T_CommentStmt:
-			{
-				CommentStmt *stmt = (CommentStmt *) parsetree;
-
-				if (stmt->objtype == OBJECT_TABLE || stmt->objtype == OBJECT_VIEW ||
-					stmt->objtype == OBJECT_MATVIEW || stmt->objtype == OBJECT_INDEX ||
-					stmt->objtype == OBJECT_SEQUENCE ||
-					stmt->objtype == OBJECT_FOREIGN_TABLE)
-					take_lock(a, relation_oid(a, makeRangeVarFromNameList(castNode(List, stmt->object))),
-							  ShareUpdateExclusiveLock);
-				break;
-			}
-		default:
-			break;
+		take_lock(a, relation_oid(a, rv), ShareUpdateExclusiveLock);
 	}
 }
 
 /*
  * Assess one DDL statement: fill in its lock mode, rewrites, table sizes
  * and every rule's verdict; list the rules that fired in stmt->risk.rules.
+ * assess and lock: the assessment of its kind of statement (statements.c):
+ * a function, or NULL; the lock it takes on each relation classification
+ * resolved (the one relation of CREATE TRIGGER, ...), or NoLock.
  * allow_destructive: the session has acknowledged destructive changes.
  */
 void
 safe_ddl_assess(SafeDdlStatement *stmt, Node *parsetree,
+				SafeDdlAssessFn assess, LOCKMODE lock,
 				bool allow_destructive)
 {
-	Assessment	a = {stmt, NoLock, false, false, NIL, allow_destructive,
+	SafeDdlAssessment a = {stmt, NoLock, false, false, NIL, allow_destructive,
 	false, false};
+	ListCell   *lc;
 	int			rule;
 
-	assess(&a, parsetree);
+	if (lock != NoLock)
+		foreach(lc, stmt->what.resolved)
+			take_lock(&a, ((SafeDdlResolved *) lfirst(lc))->relid, lock);
+	if (assess != NULL)
+		assess(&a, parsetree);
 
 	if (a.lockmode != NoLock)
 		stmt->risk.lock_mode = GetLockmodeName(DEFAULT_LOCKMETHOD, a.lockmode);

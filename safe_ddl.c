@@ -5,7 +5,7 @@
  *		refuses DDL no timeout guards and records every schema change.
  *
  * The hook does as little as it can for everything that is not DDL: one
- * switch on the node type (safe_ddl_is_ddl), then straight to the next hook.
+ * look-up of its node type (safe_ddl_is_ddl), then straight to the next hook.
  * For DDL it asks classify.c what the statement is, policy.c whether the
  * timeouts in effect satisfy the policy, runs the statement, and hands the
  * result to audit.c.
@@ -38,6 +38,7 @@
 #include "policy.h"
 #include "queue.h"
 #include "rules.h"
+#include "statements.h"
 #include "workers.h"
 #include "writer.h"
 

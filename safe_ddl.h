@@ -4,7 +4,8 @@
  *		Declarations shared by the files of the safe_ddl extension.
  *
  * safe_ddl.c	entry point: _PG_init, settings, the ProcessUtility hook
- * classify.c	what a utility statement is: DDL or not, its targets
+ * statements.c	what safe_ddl knows of each kind of statement: DDL or not ...
+ * classify.c	what a DDL statement is: its targets
  * policy.c		the decision (timeouts in effect, rules that fire), the refusal
  * rules.c		what a statement risks (lock, rewrite, size) and the rules
  * explain.c	safe_ddl.explain(): the same verdict, nothing executed
