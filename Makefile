@@ -7,7 +7,7 @@
 EXTENSION = safe_ddl
 MODULE_big = safe_ddl
 OBJS = safe_ddl.o classify.o rules.o policy.o explain.o attempts.o audit.o \
-	row.o ids.o inflight.o queue.o queue_file.o stats.o writer.o guard.o compat.o
+	row.o ids.o inflight.o queue.o queue_file.o stats.o writer.o guard.o retry.o compat.o
 DATA = $(wildcard safe_ddl--*.sql)
 PGFILEDESC = "safe_ddl - refuse unguarded DDL and audit every schema change"
 
