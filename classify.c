@@ -22,6 +22,7 @@
 
 #include "access/genam.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaddress.h"
@@ -1182,4 +1183,91 @@ safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree,
 	stmt->what.temp_only = (targets.count > 0 &&
 							targets.temp == targets.count &&
 							!targets.cascades);
+}
+
+/*
+ * A relation named by REINDEX or CLUSTER that is partitioned: its
+ * partitions are processed in transactions of their own.
+ */
+static bool
+names_partitioned(const RangeVar *rv)
+{
+	Oid			relid = RangeVarGetRelid(rv, NoLock, true);
+	char		relkind = OidIsValid(relid) ? get_rel_relkind(relid) : '\0';
+
+	return relkind == RELKIND_PARTITIONED_TABLE ||
+		relkind == RELKIND_PARTITIONED_INDEX;
+}
+
+/*
+ * Can this statement run inside a subtransaction, as the client sent it,
+ * and mean the same?  Not those that run transactions of their own and
+ * so refuse a transaction block (PreventInTransactionBlock): the
+ * concurrent index builds and drops, DETACH PARTITION CONCURRENTLY,
+ * VACUUM, CLUSTER and REINDEX of many relations, databases, tablespaces,
+ * ALTER SYSTEM, subscriptions (some forms create or drop a replication
+ * slot).  Nor LOCK TABLE outside a transaction block, an error as sent,
+ * and EXPLAIN, whose rows go to the client.  Lock retries (retry.c) run
+ * each attempt in a subtransaction.
+ */
+bool
+safe_ddl_runs_in_subtransaction(Node *parsetree)
+{
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_IndexStmt:
+			return !((IndexStmt *) parsetree)->concurrent;
+		case T_DropStmt:
+			return !((DropStmt *) parsetree)->concurrent;
+		case T_ReindexStmt:
+			{
+				ReindexStmt *stmt = (ReindexStmt *) parsetree;
+
+				if (compat_reindex_concurrently(stmt))
+					return false;
+				if (stmt->kind != REINDEX_OBJECT_TABLE &&
+					stmt->kind != REINDEX_OBJECT_INDEX)
+					return false;
+				return stmt->relation == NULL ||
+					!names_partitioned(stmt->relation);
+			}
+		case T_ClusterStmt:
+			{
+				ClusterStmt *stmt = (ClusterStmt *) parsetree;
+
+				return stmt->relation != NULL &&
+					!names_partitioned(stmt->relation);
+			}
+		case T_AlterTableStmt:
+			foreach(lc, ((AlterTableStmt *) parsetree)->cmds)
+			{
+				if (compat_detach_concurrently(lfirst_node(AlterTableCmd, lc)))
+					return false;
+			}
+			return true;
+		case T_AlterDatabaseStmt:
+			foreach(lc, ((AlterDatabaseStmt *) parsetree)->options)
+			{
+				if (strcmp(lfirst_node(DefElem, lc)->defname, "tablespace") == 0)
+					return false;
+			}
+			return true;
+		case T_LockStmt:
+			return IsTransactionBlock();
+		case T_VacuumStmt:
+		case T_CreatedbStmt:
+		case T_DropdbStmt:
+		case T_CreateTableSpaceStmt:
+		case T_DropTableSpaceStmt:
+		case T_AlterSystemStmt:
+		case T_CreateSubscriptionStmt:
+		case T_AlterSubscriptionStmt:
+		case T_DropSubscriptionStmt:
+		case T_ExplainStmt:
+			return false;
+		default:
+			return true;
+	}
 }

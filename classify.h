@@ -57,6 +57,7 @@ extern SafeDdlStatement *safe_ddl_describe(PlannedStmt *pstmt,
 extern void safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree,
 							  const SafeDdlClassifier *how);
 extern List *safe_ddl_lock_relations(Oid relid);
+extern bool safe_ddl_runs_in_subtransaction(Node *parsetree);
 extern char *safe_ddl_statement_text(const char *queryString, int location,
 									 int len);
 

@@ -14,6 +14,9 @@
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
 #include "commands/defrem.h"
+#if PG_VERSION_NUM >= 150000
+#include "common/pg_prng.h"
+#endif
 #include "utils/fmgroids.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -288,6 +291,37 @@ compat_attrdef_column(Oid attrdefoid)
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 	return result;
+#endif
+}
+
+/* ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY (14 and later)? */
+bool
+compat_detach_concurrently(AlterTableCmd *cmd)
+{
+#if PG_VERSION_NUM >= 140000
+	return cmd->subtype == AT_DetachPartition &&
+		((PartitionCmd *) cmd->def)->concurrent;
+#else
+	return false;
+#endif
+}
+
+/* ----------------------------------------------------------------
+ * Random numbers
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * A random number in [0, 1).  The backend's generator is seeded when the
+ * backend starts, on every major.
+ */
+double
+compat_random_fraction(void)
+{
+#if PG_VERSION_NUM >= 150000
+	return pg_prng_double(&pg_global_prng_state);
+#else
+	return (double) random() / ((double) PG_INT32_MAX + 1.0);
 #endif
 }
 

@@ -75,6 +75,7 @@ typedef struct QueueShared
 	pg_atomic_uint64 queued;	/* records handed to the writer */
 	pg_atomic_uint64 written;	/* rows the writer inserted */
 	pg_atomic_uint64 logged;	/* records sent to the server log instead */
+	pg_atomic_uint64 lock_retries;	/* failed attempts retried (retry.c) */
 	char		ring[FLEXIBLE_ARRAY_MEMBER];
 } QueueShared;
 
@@ -244,6 +245,7 @@ queue_shmem_startup(void)
 		pg_atomic_init_u64(&queue->queued, 0);
 		pg_atomic_init_u64(&queue->written, 0);
 		pg_atomic_init_u64(&queue->logged, 0);
+		pg_atomic_init_u64(&queue->lock_retries, 0);
 	}
 	LWLockRelease(AddinShmemInitLock);
 
@@ -355,6 +357,14 @@ safe_ddl_count_attempt(SafeDdlOutcome outcome, int n)
 {
 	if (queue)
 		pg_atomic_fetch_add_u64(&queue->attempts[outcome], n);
+}
+
+/* An attempt failed for want of a lock and is retried (retry.c). */
+void
+safe_ddl_count_lock_retry(void)
+{
+	if (queue)
+		pg_atomic_fetch_add_u64(&queue->lock_retries, 1);
 }
 
 /* ----------------------------------------------------------------
@@ -575,6 +585,7 @@ safe_ddl_queue_counters(SafeDdlQueueCounters *counters)
 	counters->queued = pg_atomic_read_u64(&queue->queued);
 	counters->written = pg_atomic_read_u64(&queue->written);
 	counters->logged = pg_atomic_read_u64(&queue->logged);
+	counters->lock_retries = pg_atomic_read_u64(&queue->lock_retries);
 	counters->pending = safe_ddl_queue_count(InvalidOid);
 	LWLockAcquire(queue->lock, LW_SHARED);
 	counters->bytes_used = queue->tail - queue->head;

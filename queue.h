@@ -20,6 +20,7 @@ extern void safe_ddl_queue_init(void);
 /* backends */
 extern void safe_ddl_queue_push(SafeDdlFlatRow *row);
 extern void safe_ddl_count_attempt(SafeDdlOutcome outcome, int n);
+extern void safe_ddl_count_lock_retry(void);
 extern void safe_ddl_log_record(SafeDdlStatement *stmt, const char *why);
 
 /* the launcher */
@@ -50,6 +51,7 @@ typedef struct SafeDdlQueueCounters
 	int			pending;
 	uint64		bytes_used;
 	bool		launcher_running;
+	uint64		lock_retries;
 } SafeDdlQueueCounters;
 
 extern bool safe_ddl_queue_counters(SafeDdlQueueCounters *counters);

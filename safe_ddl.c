@@ -15,6 +15,7 @@
 #include "postgres.h"
 
 #include "access/parallel.h"
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "commands/extension.h"
 #include "fmgr.h"
@@ -37,6 +38,7 @@
 #include "inflight.h"
 #include "policy.h"
 #include "queue.h"
+#include "retry.h"
 #include "rules.h"
 #include "statements.h"
 #include "workers.h"
@@ -56,6 +58,10 @@ int			safe_ddl_max_statement_length = 65536;
 int			safe_ddl_queue_size = 1024;	/* kB */
 int			safe_ddl_large_table_size = 10240;	/* kB */
 bool		safe_ddl_allow_destructive = false;
+int			safe_ddl_lock_retries = 0;
+int			safe_ddl_max_lock_retries = 10;
+int			safe_ddl_lock_retry_delay = 100;	/* ms */
+int			safe_ddl_lock_retry_max_delay = 10000;	/* ms */
 
 /* Loaded through shared_preload_libraries: the queue and writer exist. */
 bool		safe_ddl_preloaded = false;
@@ -86,6 +92,7 @@ static void safe_ddl_ProcessUtility(PlannedStmt *pstmt,
 									QueryCompletion *qc);
 static void warn_not_preloaded(void);
 static void install_lock_timeout_check(void);
+static bool check_lock_retries(int *newval, void **extra, GucSource source);
 
 #define CALL_NEXT_PROCESS_UTILITY() \
 	compat_next_process_utility(pstmt, queryString, readOnlyTree, context, \
@@ -189,6 +196,45 @@ _PG_init(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomIntVariable("safe_ddl.lock_retries",
+							"Times a DDL statement that could not get a lock is run again.",
+							"Only a statement the client sends, that can run in a "
+							"subtransaction, and not while its transaction holds a lock "
+							"others wait for; at most safe_ddl.max_lock_retries.",
+							&safe_ddl_lock_retries,
+							0, 0, 10000,
+							PGC_USERSET,
+							0,
+							check_lock_retries, NULL, NULL);
+
+	DefineCustomIntVariable("safe_ddl.max_lock_retries",
+							"The most lock retries a session may ask for.",
+							"SET safe_ddl.lock_retries above it is an error; a larger "
+							"value from the configuration is capped by it.",
+							&safe_ddl_max_lock_retries,
+							10, 0, 10000,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("safe_ddl.lock_retry_delay",
+							"The sleep before the first lock retry.",
+							"Each later sleep is drawn at random between this and a "
+							"ceiling that doubles, up to safe_ddl.lock_retry_max_delay.",
+							&safe_ddl_lock_retry_delay,
+							100, 1, 3600 * 1000,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("safe_ddl.lock_retry_max_delay",
+							"The longest sleep between lock retries.",
+							NULL,
+							&safe_ddl_lock_retry_max_delay,
+							10000, 1, 3600 * 1000,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
 
 	compat_install_process_utility(safe_ddl_ProcessUtility);
 	install_lock_timeout_check();
@@ -330,6 +376,36 @@ install_lock_timeout_check(void)
 }
 
 /*
+ * safe_ddl.lock_retries may not be SET above safe_ddl.max_lock_retries: a
+ * clear error rather than a silent cap.  Only where the value is set by
+ * SET, set_config() or a function's SET clause (PGC_S_SESSION), or
+ * stored by a non-superuser with ALTER ROLE/DATABASE ... SET (PGC_S_TEST):
+ * there the maximum in effect is settled.  Values from the configuration
+ * files, the command line, the client's startup options and per-role or
+ * per-database settings are applied in an order that can put lock_retries
+ * before max_lock_retries; they are taken as they are, and retry.c caps
+ * them by max_lock_retries when it retries (the lock error then says so).
+ * Parallel workers restore the leader's settings in any order, and are not
+ * checked either.
+ */
+static bool
+check_lock_retries(int *newval, void **extra, GucSource source)
+{
+	if (*newval <= safe_ddl_max_lock_retries || InitializingParallelWorker)
+		return true;
+	if (source == PGC_S_SESSION ||
+		(source == PGC_S_TEST && IsTransactionState() && !superuser()))
+	{
+		GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+		GUC_check_errmsg("safe_ddl.lock_retries cannot be above safe_ddl.max_lock_retries (%d)",
+						 safe_ddl_max_lock_retries);
+		GUC_check_errhint("A superuser sets safe_ddl.max_lock_retries (postgresql.conf, ALTER SYSTEM, ALTER ROLE ... SET).");
+		return false;
+	}
+	return true;
+}
+
+/*
  * Is this statement left alone?  Not DDL; a sub-command PostgreSQL runs
  * for a statement already taken on (the sequence of a serial column, the
  * elements of CREATE SCHEMA, the parts of ALTER TABLE); part of an
@@ -465,9 +541,11 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				safe_ddl_attempt_running(stmt);
 
 			/*
-			 * Run the statement.  Its row is written in its transaction when
-			 * it completes (and the write is part of it: if the write fails,
-			 * so does the statement), or handed to the writer when it fails.
+			 * Run the statement, again if it could not get a lock and lock
+			 * retries apply (retry.c).  Its row is written in its transaction
+			 * when it completes (and the write is part of it: if the write
+			 * fails, so does the statement), or handed to the writer when it
+			 * fails.
 						 */
 			/*
 			 * CREATE FUNCTION's validator applies the function's own SET
@@ -479,8 +557,12 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				pinned_lock_timeout = LockTimeout;
 				lock_timeout_pinned = pinned_here = true;
 			}
-			stmt->result.attempts = 1;
-			CALL_NEXT_PROCESS_UTILITY();
+			{
+				SafeDdlUtilityCall call = {pstmt, queryString, readOnlyTree,
+					context, params, queryEnv, dest, qc};
+
+				safe_ddl_run_with_lock_retries(stmt, &call);
+			}
 			if (pinned_here)
 				lock_timeout_pinned = pinned_here = false;
 			stmt->result.duration_ms = elapsed_ms(start);

@@ -15,6 +15,7 @@
  * queue.c		shared memory between backends and the writer
  * writer.c		the background writer
  * guard.c		the audit log is written by safe_ddl alone
+ * retry.c		lock retries: a statement that timed out on a lock, run again
  *
  *-------------------------------------------------------------------------
  */
@@ -61,6 +62,10 @@ extern int	safe_ddl_queue_size;
 extern int	safe_ddl_large_table_size;	/* kB */
 extern bool safe_ddl_allow_destructive;
 extern bool safe_ddl_preloaded;
+extern int	safe_ddl_lock_retries;
+extern int	safe_ddl_max_lock_retries;
+extern int	safe_ddl_lock_retry_delay;	/* ms */
+extern int	safe_ddl_lock_retry_max_delay;	/* ms */
 
 /* The risk rules (rules.c); SAFE_DDL_NUM_RULES must follow the last. */
 typedef enum SafeDdlRuleId

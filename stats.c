@@ -36,6 +36,7 @@ enum
 	STATS_QUEUE_BYTES_USED,
 	STATS_LAUNCHER_RUNNING,
 	STATS_PRELOADED,
+	STATS_LOCK_RETRIES,
 	STATS_COLUMNS
 };
 
@@ -44,8 +45,9 @@ StaticAssertDecl(STATS_ROLLED_BACK - STATS_OK + 1 == SAFE_DDL_NUM_OUTCOMES,
 
 /*
  * safe_ddl.shared_stats(): counters since the server started, and whether
- * the library was preloaded.  Without preloading there is no queue and no
- * counter: they are NULL, preloaded is false.
+ * the library was preloaded; lock_retries counts the attempts that failed
+ * for want of a lock and were run again (retry.c).  Without preloading
+ * there is no queue and no counter: they are NULL, preloaded is false.
  */
 Datum
 safe_ddl_stats(PG_FUNCTION_ARGS)
@@ -58,8 +60,15 @@ safe_ddl_stats(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	/* 1.0 declared the columns up to launcher_running; 1.1 adds preloaded */
-	if (tupdesc->natts != STATS_COLUMNS && tupdesc->natts != STATS_PRELOADED)
+
+	/*
+	 * Each version added columns at the end: 1.0 declared them up to
+	 * launcher_running, 1.1 adds preloaded, 1.2 lock_retries.  The columns
+	 * the installed version declares are filled, the others left out.
+	 */
+	if (tupdesc->natts != STATS_COLUMNS &&
+		tupdesc->natts != STATS_LOCK_RETRIES &&
+		tupdesc->natts != STATS_PRELOADED)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("safe_ddl.shared_stats() returns %d columns, the library %d",
@@ -89,6 +98,7 @@ safe_ddl_stats(PG_FUNCTION_ARGS)
 	values[STATS_QUEUE_BYTES_USED] = Int64GetDatum((int64) counters.bytes_used);
 	values[STATS_LAUNCHER_RUNNING] = BoolGetDatum(counters.launcher_running);
 	values[STATS_PRELOADED] = BoolGetDatum(true);
+	values[STATS_LOCK_RETRIES] = Int64GetDatum((int64) counters.lock_retries);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

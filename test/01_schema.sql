@@ -233,7 +233,7 @@ SELECT col_type_is('safe_ddl', 'daily_summary', 'max_ms', 'numeric', 'daily_summ
 SELECT has_view('safe_ddl', 'stats', 'view safe_ddl.stats exists');
 SELECT columns_are('safe_ddl', 'stats', ARRAY[
     'ok', 'refused', 'failed', 'rolled_back', 'queued', 'written', 'logged',
-    'pending', 'queue_bytes_used', 'launcher_running', 'preloaded'],
+    'pending', 'queue_bytes_used', 'launcher_running', 'preloaded', 'lock_retries'],
     'stats has the documented columns');
 SELECT results_eq(
     $$SELECT attname::text COLLATE "default", format_type(atttypid, atttypmod) FROM pg_attribute
@@ -242,8 +242,8 @@ SELECT results_eq(
              ('rolled_back', 'bigint'), ('queued', 'bigint'), ('written', 'bigint'),
              ('logged', 'bigint'), ('pending', 'bigint'),
              ('queue_bytes_used', 'bigint'), ('launcher_running', 'boolean'),
-             ('preloaded', 'boolean')$$,
-    'stats: nine bigint counters, launcher_running and preloaded booleans, in order');
+             ('preloaded', 'boolean'), ('lock_retries', 'bigint')$$,
+    'stats: nine bigint counters, launcher_running and preloaded booleans, lock_retries, in order');
 SELECT is((SELECT count(*) FROM safe_ddl.stats), 1::bigint, 'stats has exactly one row');
 SELECT ok((SELECT launcher_running FROM safe_ddl.stats), 'stats says the launcher runs (library preloaded)');
 SELECT ok((SELECT preloaded FROM safe_ddl.stats), 'stats says the library was preloaded');
