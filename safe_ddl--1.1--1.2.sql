@@ -50,3 +50,46 @@ COMMENT ON VIEW @extschema@.stats IS
 
 REVOKE ALL ON FUNCTION @extschema@.shared_stats() FROM PUBLIC;
 REVOKE ALL ON @extschema@.stats FROM PUBLIC;
+
+--
+-- The statements that undo the changes made since a time, newest first:
+-- one text per statement, for a superuser to read and run.  Only changes
+-- that completed and committed (outcome ok) are undone; one that cannot
+-- be, or whose revert is not known, is called out in a comment that holds
+-- only the row's id, its command tag and its objects' names as a JSON
+-- array (which escapes every line break): nothing of a user's text can
+-- end the comment.  The revert statements themselves hold names only
+-- quoted and expressions only as PostgreSQL deparses them (revert.c).
+-- The search_path is pinned: a superuser runs this.
+--
+CREATE FUNCTION @extschema@.revert_script(since timestamptz)
+RETURNS SETOF text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+             WHEN a.reversible IS NOT FALSE AND a.revert_statement IS NOT NULL
+               THEN a.revert_statement OPERATOR(pg_catalog.||) ';'
+             ELSE '-- row ' OPERATOR(pg_catalog.||) a.id::text
+                  OPERATOR(pg_catalog.||) ' ('
+                  OPERATOR(pg_catalog.||)
+                  pg_catalog.regexp_replace(COALESCE(a.command_tag, ''),
+                                            '[^A-Z ]', '', 'g')
+                  OPERATOR(pg_catalog.||) ' '
+                  OPERATOR(pg_catalog.||)
+                  COALESCE(pg_catalog.to_json(a.object_identities)::text, '[]')
+                  OPERATOR(pg_catalog.||)
+                  CASE WHEN a.reversible IS FALSE
+                       THEN '): IRREVERSIBLE, what it removed cannot be brought back'
+                       ELSE '): no known revert, undo it by hand' END
+           END
+      FROM @extschema@.audit_log a
+     WHERE a.outcome OPERATOR(pg_catalog.=) 'ok'
+       AND a.started_at OPERATOR(pg_catalog.>=) since
+     ORDER BY a.id DESC;
+$$;
+
+COMMENT ON FUNCTION @extschema@.revert_script(timestamptz) IS
+    'safe_ddl: the statements that undo the changes completed since a time, newest first; irreversible and unknown steps as comments';
+
+REVOKE ALL ON FUNCTION @extschema@.revert_script(timestamptz) FROM PUBLIC;

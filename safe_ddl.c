@@ -39,6 +39,7 @@
 #include "policy.h"
 #include "queue.h"
 #include "retry.h"
+#include "revert.h"
 #include "rules.h"
 #include "statements.h"
 #include "workers.h"
@@ -557,6 +558,7 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				pinned_lock_timeout = LockTimeout;
 				lock_timeout_pinned = pinned_here = true;
 			}
+			safe_ddl_revert_before(stmt, pstmt->utilityStmt);
 			{
 				SafeDdlUtilityCall call = {pstmt, queryString, readOnlyTree,
 					context, params, queryEnv, dest, qc};
@@ -565,6 +567,7 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			}
 			if (pinned_here)
 				lock_timeout_pinned = pinned_here = false;
+			safe_ddl_revert_after(stmt);
 			stmt->result.duration_ms = elapsed_ms(start);
 			if (audited)
 				safe_ddl_record_ok(stmt);

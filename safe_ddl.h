@@ -16,6 +16,7 @@
  * writer.c		the background writer
  * guard.c		the audit log is written by safe_ddl alone
  * retry.c		lock retries: a statement that timed out on a lock, run again
+ * revert.c		the way back: the DDL that undoes a change
  *
  *-------------------------------------------------------------------------
  */
@@ -190,6 +191,7 @@ typedef struct SafeDdlStatement
 	{
 		const char *statement;	/* DDL that undoes it, or NULL */
 		int8		reversible; /* 1, 0 (nothing brings the data back), -1 unknown */
+		void	   *plan;		/* revert.c's, from before it ran to after */
 	}			revert;
 
 	/* how it ended: the hook and attempts.c */
