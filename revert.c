@@ -483,7 +483,7 @@ finish_alter_table(RevertPlan *plan)
 			text = psprintf("DROP CONSTRAINT %s",
 							quote_identifier(get_constraint_name(linitial_oid(created))));
 		}
-		appendStringInfo(&buf, "%s %s", foreach_current_index(lc) > 0 ? "," : "",
+		appendStringInfo(&buf, "%s %s", lc != list_head(plan->parts) ? "," : "",
 						 text);
 	}
 	plan->statement = buf.data;
