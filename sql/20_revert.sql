@@ -118,6 +118,12 @@ ALTER TABLE rv.t2 ADD COLUMN a2 int;
 CREATE TABLE rv.t2 (id int);
 ALTER TABLE rv.t2 RENAME TO s2;
 COMMENT ON TABLE rv.nothing IS 'fails';
+-- Looking up the revert never raises an error of its own: these fail with
+-- the statement's own errors.
+COMMENT ON FUNCTION rv.f2(nosuchtype) IS 'fails';
+ALTER FUNCTION rv.nosuch(int) RENAME TO f3;
+ALTER TABLE nosuchschema.t ADD COLUMN x int;
+CREATE TABLE nosuchschema.t (id int);
 BEGIN;
 CREATE TABLE rv.rb (id int);
 ROLLBACK;
