@@ -13,6 +13,7 @@
 #include "catalog/indexing.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
 #include "commands/defrem.h"
 #if PG_VERSION_NUM >= 150000
 #include "common/pg_prng.h"
@@ -22,6 +23,7 @@
 #include "storage/ipc.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
+#include "utils/syscache.h"
 
 #include "compat.h"
 
@@ -369,5 +371,26 @@ compat_insert_index_tuples(ResultRelInfo *rri, TupleTableSlot *slot,
 #else
 	estate->es_result_relation_info = rri;
 	(void) ExecInsertIndexTuples(slot, estate, false, NULL, NIL);
+#endif
+}
+
+/*
+ * Is a function's body SQL-standard (BEGIN ATOMIC, RETURN), kept parsed
+ * in prosqlbody?  PostgreSQL 14 and later; 13 has none.
+ */
+bool
+compat_function_has_sql_body(Oid funcid)
+{
+#if PG_VERSION_NUM >= 140000
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	bool		result;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	result = !heap_attisnull(tuple, Anum_pg_proc_prosqlbody, NULL);
+	ReleaseSysCache(tuple);
+	return result;
+#else
+	return false;
 #endif
 }

@@ -84,6 +84,8 @@ typedef struct RevertPlan
 	/* an index or constraint PostgreSQL names: what was there before */
 	Oid			relid;
 	List	   *before_oids;
+	List	   *old_definitions;	/* CREATE OR REPLACE FUNCTION: char *,
+									 * per before_oids, NULL if not kept */
 
 	/* ALTER TABLE: its reverting sub-commands, in the order they run */
 	char	   *alter_prefix;	/* "ALTER TABLE [ONLY] name" */
@@ -317,11 +319,61 @@ routine_signature(Oid funcid, const char *name)
 }
 
 /*
- * A column's default as ruleutils deparses it, with a search_path of
+ * While ruleutils deparses something for a revert, the search_path is
  * pg_catalog alone: whatever lives elsewhere comes out schema-qualified,
  * and means the same whatever the search_path of who runs the revert.
- * NULL if it has none.
  */
+static int
+deparse_begin(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+static void
+deparse_end(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
+/*
+ * A function's CREATE OR REPLACE, as pg_get_functiondef() gives it; NULL
+ * for what it cannot give (an aggregate), and for a SQL-standard body,
+ * whose deparsing would lock the tables it reads.
+ */
+static char *
+function_definition(Oid funcid)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	char		prokind = get_func_prokind(funcid);
+	Datum		result;
+	char	   *definition;
+	int			nestlevel;
+	int			len;
+
+	if ((prokind != PROKIND_FUNCTION && prokind != PROKIND_PROCEDURE) ||
+		compat_function_has_sql_body(funcid))
+		return NULL;
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(funcid);
+	fcinfo->args[0].isnull = false;
+	nestlevel = deparse_begin();
+	result = pg_get_functiondef(fcinfo);
+	deparse_end(nestlevel);
+	if (fcinfo->isnull)
+		return NULL;
+	definition = TextDatumGetCString(result);
+	len = strlen(definition);
+	while (len > 0 && definition[len - 1] == '\n')
+		definition[--len] = '\0';
+	return definition;
+}
+
+/* A column's default as ruleutils deparses it; NULL if it has none. */
 static char *
 column_default(Oid relid, AttrNumber attnum)
 {
@@ -348,15 +400,12 @@ column_default(Oid relid, AttrNumber attnum)
 		{
 			Node	   *expr = stringToNode(TextDatumGetCString(adbin));
 			char	   *relname = get_rel_name(relid);
-			int			nestlevel = NewGUCNestLevel();
+			int			nestlevel = deparse_begin();
 
-			(void) set_config_option("search_path", "pg_catalog",
-									 PGC_USERSET, PGC_S_SESSION,
-									 GUC_ACTION_SAVE, true, 0, false);
 			result = deparse_expression(expr,
 										deparse_context_for(relname, relid),
 										false, false);
-			AtEOXact_GUC(true, nestlevel);
+			deparse_end(nestlevel);
 		}
 	}
 	systable_endscan(scan);
@@ -420,9 +469,35 @@ finish_created_function(RevertPlan *plan)
 			return;
 		created = lfirst_oid(lc);
 	}
-	/* None new: an existing function was replaced; its revert is unknown. */
+	/*
+	 * None new: an existing function was replaced.  Its old definition is
+	 * the revert, if it was kept and it is the one whose definition changed.
+	 */
 	if (!OidIsValid(created))
+	{
+		ListCell   *def;
+		char	   *old = NULL;
+
+		forboth(lc, plan->before_oids, def, plan->old_definitions)
+		{
+			char	   *before = (char *) lfirst(def);
+			char	   *after;
+
+			if (before == NULL)
+				continue;
+			after = function_definition(lfirst_oid(lc));
+			if (after == NULL || strcmp(before, after) == 0)
+				continue;
+			if (old != NULL)
+				return;
+			old = before;
+		}
+		if (old == NULL)
+			return;
+		plan->statement = old;
+		plan->reversible = 1;
 		return;
+	}
 	plan->statement = psprintf("DROP %s %s", routine_keyword(created),
 							   format_procedure_qualified(created));
 	plan->reversible = 1;
@@ -562,7 +637,10 @@ revert_create_index(SafeDdlStatement *stmt, IndexStmt *parsetree)
 	plan->finish = finish_created_index;
 }
 
-/* CREATE FUNCTION, PROCEDURE: DROP the one it created (not one replaced). */
+/*
+ * CREATE FUNCTION, PROCEDURE: DROP the one it created; CREATE OR REPLACE
+ * of an existing one: its old definition back.
+ */
 void
 revert_create_function(SafeDdlStatement *stmt, CreateFunctionStmt *parsetree)
 {
@@ -580,6 +658,19 @@ revert_create_function(SafeDdlStatement *stmt, CreateFunctionStmt *parsetree)
 	plan->name = pstrdup(funcname);
 	plan->before_oids = function_oids(funcname, nspid);
 	plan->finish = finish_created_function;
+
+	/*
+	 * OR REPLACE: the definitions of the functions of that name, to give
+	 * back the one replaced (only a few: it runs for every such statement).
+	 */
+	if (parsetree->replace && list_length(plan->before_oids) <= 4)
+	{
+		ListCell   *lc;
+
+		foreach(lc, plan->before_oids)
+			plan->old_definitions = lappend(plan->old_definitions,
+											function_definition(lfirst_oid(lc)));
+	}
 }
 
 /*

@@ -41,7 +41,7 @@ SET search_path = rv, public;
 CREATE TABLE u (id int);
 CREATE TABLE k AS SELECT 1 AS x;
 RESET search_path;
--- Nothing created: unknown.
+-- Nothing created: unknown.  A function replaced: its old definition.
 CREATE TABLE IF NOT EXISTS rv.t (id int);
 CREATE OR REPLACE FUNCTION rv.f(int, text) RETURNS int LANGUAGE sql AS 'SELECT 2';
 SELECT * FROM revert_since_mark();
@@ -147,6 +147,9 @@ COMMENT ON COLUMN "h""s;
 */"."c;""--
 */" IS 'it''s
 -- */ ; DROP TABLE z; --';
+CREATE FUNCTION "h""s;
+--*/"."f;""--
+*/"() RETURNS text LANGUAGE sql AS $b$SELECT '$function$ ; --'::text$b$;
 RESET ROLE;
 SELECT * FROM revert_since_mark();
 SELECT audit_mark();
@@ -176,6 +179,9 @@ ALTER TABLE "h""s;
 --""" RENAME COLUMN "c;""--
 */" TO "d"" --
 x";
+CREATE OR REPLACE FUNCTION "h""s;
+--*/"."f;""--
+*/"() RETURNS text LANGUAGE sql AS 'SELECT ''replaced''::text';
 RESET ROLE;
 SELECT * FROM revert_since_mark();
 
@@ -218,6 +224,8 @@ SELECT c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid) AS default,
   LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
  WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname LIKE 'h"s;%')
  ORDER BY c.relname, a.attnum;
+SELECT p.proname, p.prosrc FROM pg_proc p
+ WHERE p.pronamespace = (SELECT oid FROM pg_namespace WHERE nspname LIKE 'h"s;%');
 
 -- Only superusers: revoked from PUBLIC.
 SELECT has_function_privilege('sddl_revert_user',
