@@ -63,6 +63,7 @@
 
 #include "compat.h"
 #include "revert.h"
+#include "statements.h"
 
 struct RevertPlan;
 typedef void (*RevertFinish) (struct RevertPlan *plan);
@@ -612,8 +613,9 @@ revert_create_relation(SafeDdlStatement *stmt, Node *parsetree)
 
 /* CREATE INDEX: DROP INDEX, by the name given or the one generated. */
 void
-revert_create_index(SafeDdlStatement *stmt, IndexStmt *parsetree)
+revert_create_index(SafeDdlStatement *stmt, Node *node)
 {
+	IndexStmt  *parsetree = castNode(IndexStmt, node);
 	Oid			relid = relation_of(stmt, parsetree->relation);
 	Oid			nspid;
 	RevertPlan *plan;
@@ -642,8 +644,9 @@ revert_create_index(SafeDdlStatement *stmt, IndexStmt *parsetree)
  * of an existing one: its old definition back.
  */
 void
-revert_create_function(SafeDdlStatement *stmt, CreateFunctionStmt *parsetree)
+revert_create_function(SafeDdlStatement *stmt, Node *node)
 {
+	CreateFunctionStmt *parsetree = castNode(CreateFunctionStmt, node);
 	char	   *schemaname;
 	char	   *funcname;
 	Oid			nspid;
@@ -679,8 +682,9 @@ revert_create_function(SafeDdlStatement *stmt, CreateFunctionStmt *parsetree)
  * would drop whatever others put there since.
  */
 void
-revert_create_schema(SafeDdlStatement *stmt, CreateSchemaStmt *parsetree)
+revert_create_schema(SafeDdlStatement *stmt, Node *node)
 {
+	CreateSchemaStmt *parsetree = castNode(CreateSchemaStmt, node);
 	RevertPlan *plan;
 
 	if (parsetree->schemaname == NULL || parsetree->schemaElts != NIL ||
@@ -939,8 +943,9 @@ revert_subcommand(SafeDdlStatement *stmt, Oid relid, AlterTableCmd *cmd,
  * TABLE; irreversible if one of them is, unknown if one of them is.
  */
 void
-revert_alter_table(SafeDdlStatement *stmt, AlterTableStmt *parsetree)
+revert_alter_table(SafeDdlStatement *stmt, Node *node)
 {
+	AlterTableStmt *parsetree = castNode(AlterTableStmt, node);
 	Oid			relid;
 	char		relkind;
 	char	   *name = NULL;
@@ -1006,8 +1011,9 @@ revert_alter_table(SafeDdlStatement *stmt, AlterTableStmt *parsetree)
 
 /* RENAME of a relation, column, constraint, schema, function: back. */
 void
-revert_rename(SafeDdlStatement *stmt, RenameStmt *parsetree)
+revert_rename(SafeDdlStatement *stmt, Node *node)
 {
+	RenameStmt *parsetree = castNode(RenameStmt, node);
 	const char *newname = quote_identifier(parsetree->newname);
 	Oid			relid = InvalidOid;
 	char	   *relname = NULL;
@@ -1145,8 +1151,9 @@ relation_of_names(List *names, int drop)
 
 /* COMMENT ON: the old comment back, or IS NULL. */
 void
-revert_comment(SafeDdlStatement *stmt, CommentStmt *parsetree)
+revert_comment(SafeDdlStatement *stmt, Node *node)
 {
+	CommentStmt *parsetree = castNode(CommentStmt, node);
 	const char *keyword = comment_keyword(parsetree->objtype);
 	Oid			objid;
 	Oid			classid = RelationRelationId;
@@ -1222,8 +1229,9 @@ revert_comment(SafeDdlStatement *stmt, CommentStmt *parsetree)
  * from the catalog, but are left unknown.
  */
 void
-revert_drop(SafeDdlStatement *stmt, DropStmt *parsetree)
+revert_drop(SafeDdlStatement *stmt, Node *node)
 {
+	DropStmt   *parsetree = castNode(DropStmt, node);
 	switch (parsetree->removeType)
 	{
 		case OBJECT_TABLE:
@@ -1256,52 +1264,14 @@ revert_irreversible(SafeDdlStatement *stmt, Node *parsetree)
 void
 safe_ddl_revert_before(SafeDdlStatement *stmt, Node *parsetree)
 {
-	MemoryContext oldcontext = MemoryContextSwitchTo(GetMemoryChunkContext(stmt));
+	SafeDdlRevertFn revert = safe_ddl_statement_kind(parsetree)->revert;
+	MemoryContext oldcontext;
 
 	stmt->revert.plan = NULL;
-	switch (nodeTag(parsetree))
-	{
-		case T_CreateStmt:
-		case T_CreateForeignTableStmt:
-		case T_CreateSeqStmt:
-		case T_ViewStmt:
-		case T_CreateTableAsStmt:
-			revert_create_relation(stmt, parsetree);
-			break;
-		case T_IndexStmt:
-			revert_create_index(stmt, (IndexStmt *) parsetree);
-			break;
-		case T_CreateFunctionStmt:
-			revert_create_function(stmt, (CreateFunctionStmt *) parsetree);
-			break;
-		case T_CreateSchemaStmt:
-			revert_create_schema(stmt, (CreateSchemaStmt *) parsetree);
-			break;
-		case T_CompositeTypeStmt:
-		case T_CreateEnumStmt:
-		case T_CreateRangeStmt:
-		case T_CreateDomainStmt:
-			revert_create_type(stmt, parsetree);
-			break;
-		case T_AlterTableStmt:
-			revert_alter_table(stmt, (AlterTableStmt *) parsetree);
-			break;
-		case T_RenameStmt:
-			revert_rename(stmt, (RenameStmt *) parsetree);
-			break;
-		case T_CommentStmt:
-			revert_comment(stmt, (CommentStmt *) parsetree);
-			break;
-		case T_DropStmt:
-			revert_drop(stmt, (DropStmt *) parsetree);
-			break;
-		case T_TruncateStmt:
-		case T_DropdbStmt:
-			revert_irreversible(stmt, parsetree);
-			break;
-		default:
-			break;
-	}
+	if (revert == NULL)
+		return;
+	oldcontext = MemoryContextSwitchTo(GetMemoryChunkContext(stmt));
+	revert(stmt, parsetree);
 	MemoryContextSwitchTo(oldcontext);
 }
 

@@ -546,9 +546,9 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			 * retries apply (retry.c).  Its row is written in its transaction
 			 * when it completes (and the write is part of it: if the write
 			 * fails, so does the statement), or handed to the writer when it
-			 * fails.
-						 */
-			/*
+			 * fails.  The way back is read from the catalog before it runs
+			 * (revert.c).
+			 *
 			 * CREATE FUNCTION's validator applies the function's own SET
 			 * clause while it checks the body: nothing of it runs.
 			 */
@@ -558,7 +558,8 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				pinned_lock_timeout = LockTimeout;
 				lock_timeout_pinned = pinned_here = true;
 			}
-			safe_ddl_revert_before(stmt, pstmt->utilityStmt);
+			if (audited)
+				safe_ddl_revert_before(stmt, pstmt->utilityStmt);
 			{
 				SafeDdlUtilityCall call = {pstmt, queryString, readOnlyTree,
 					context, params, queryEnv, dest, qc};
@@ -567,10 +568,12 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			}
 			if (pinned_here)
 				lock_timeout_pinned = pinned_here = false;
-			safe_ddl_revert_after(stmt);
 			stmt->result.duration_ms = elapsed_ms(start);
 			if (audited)
+			{
+				safe_ddl_revert_after(stmt);
 				safe_ddl_record_ok(stmt);
+			}
 			warn_if_not_preloaded(pstmt->utilityStmt);
 		}
 	}

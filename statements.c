@@ -45,6 +45,7 @@
 #include "storage/lockdefs.h"
 #include "tcop/utility.h"
 
+#include "revert.h"
 #include "statements.h"
 
 /* DDL whatever log_statement says: TRUNCATE and REINDEX lock and rewrite. */
@@ -103,16 +104,24 @@ vacuum_is_ddl(Node *parsetree)
 
 static const SafeDdlKind kinds[] = {
 	/* relations */
-	[T_CreateStmt] = {.targets = BY(classify_create_table), .assess = assess_create_table},
+	[T_CreateStmt] = {.targets = BY(classify_create_table), .assess = assess_create_table,
+		.revert = revert_create_relation},
 	[T_CreateForeignTableStmt] = {
-		.targets = FIELD(NEW_RELATION, CreateForeignTableStmt, base.relation, "foreign table")},
-	[T_CreateTableAsStmt] = {.targets = BY(classify_create_table_as)},
-	[T_ViewStmt] = {.targets = FIELD(NEW_RELATION, ViewStmt, view, "view")},
-	[T_CreateSeqStmt] = {.targets = FIELD(NEW_RELATION, CreateSeqStmt, sequence, "sequence")},
+		.targets = FIELD(NEW_RELATION, CreateForeignTableStmt, base.relation, "foreign table"),
+		.revert = revert_create_relation},
+	[T_CreateTableAsStmt] = {.targets = BY(classify_create_table_as),
+		.revert = revert_create_relation},
+	[T_ViewStmt] = {.targets = FIELD(NEW_RELATION, ViewStmt, view, "view"),
+		.revert = revert_create_relation},
+	[T_CreateSeqStmt] = {.targets = FIELD(NEW_RELATION, CreateSeqStmt, sequence, "sequence"),
+		.revert = revert_create_relation},
 	[T_AlterSeqStmt] = {.targets = FIELD(RELATION, AlterSeqStmt, sequence, "sequence")},
-	[T_IndexStmt] = {.targets = BY(classify_index), .assess = assess_index},
-	[T_AlterTableStmt] = {.targets = BY(classify_alter_table), .assess = assess_alter_table},
-	[T_TruncateStmt] = {.is_ddl = always_ddl, .targets = BY(classify_truncate), .assess = assess_truncate},
+	[T_IndexStmt] = {.targets = BY(classify_index), .assess = assess_index,
+		.revert = revert_create_index},
+	[T_AlterTableStmt] = {.targets = BY(classify_alter_table), .assess = assess_alter_table,
+		.revert = revert_alter_table},
+	[T_TruncateStmt] = {.is_ddl = always_ddl, .targets = BY(classify_truncate), .assess = assess_truncate,
+		.revert = revert_irreversible},
 	[T_VacuumStmt] = {.is_ddl = vacuum_is_ddl, .targets = BY(classify_vacuum), .assess = assess_vacuum,
 		.guard = guard_vacuum},
 	[T_ClusterStmt] = {.targets = BY(classify_cluster), .assess = assess_cluster},
@@ -135,12 +144,15 @@ static const SafeDdlKind kinds[] = {
 	[T_RuleStmt] = {.targets = SUBOBJECT(RuleStmt, rulename, relation, "rule"), .lock = AccessExclusiveLock},
 
 	/* any object */
-	[T_DropStmt] = {.targets = BY(classify_drop), .assess = assess_drop},
-	[T_RenameStmt] = {.targets = BY(classify_rename), .assess = assess_rename, .guard = guard_rename},
+	[T_DropStmt] = {.targets = BY(classify_drop), .assess = assess_drop,
+		.revert = revert_drop},
+	[T_RenameStmt] = {.targets = BY(classify_rename), .assess = assess_rename, .guard = guard_rename,
+		.revert = revert_rename},
 	[T_AlterObjectSchemaStmt] = {.targets = BY(classify_alter_object_schema), .assess = assess_alter_object_schema,
 		.guard = guard_alter_object_schema},
 	[T_AlterOwnerStmt] = {.targets = BY(classify_alter_owner)},
-	[T_CommentStmt] = {.targets = BY(classify_comment), .assess = assess_comment},
+	[T_CommentStmt] = {.targets = BY(classify_comment), .assess = assess_comment,
+		.revert = revert_comment},
 	[T_SecLabelStmt] = {.targets = BY(classify_sec_label)},
 	[T_GrantStmt] = {.targets = BY(classify_grant), .guard = guard_grant},
 	[T_AlterDefaultPrivilegesStmt] = {.guard = guard_alter_default_privileges},
@@ -148,20 +160,27 @@ static const SafeDdlKind kinds[] = {
 	[T_ReassignOwnedStmt] = {.guard = guard_reassign_owned},
 
 	/* functions and types */
-	[T_CreateFunctionStmt] = {.targets = BY(classify_create_function)},
+	[T_CreateFunctionStmt] = {.targets = BY(classify_create_function),
+		.revert = revert_create_function},
 	[T_AlterFunctionStmt] = {.targets = BY(classify_alter_function)},
 	[T_DefineStmt] = {.targets = BY(classify_define)},
-	[T_CompositeTypeStmt] = {.targets = FIELD(NEW_RELATION, CompositeTypeStmt, typevar, "type")},
-	[T_CreateEnumStmt] = {.targets = FIELD(NEW_NAME, CreateEnumStmt, typeName, "type")},
-	[T_CreateRangeStmt] = {.targets = FIELD(NEW_NAME, CreateRangeStmt, typeName, "type")},
+	[T_CompositeTypeStmt] = {.targets = FIELD(NEW_RELATION, CompositeTypeStmt, typevar, "type"),
+		.revert = revert_create_type},
+	[T_CreateEnumStmt] = {.targets = FIELD(NEW_NAME, CreateEnumStmt, typeName, "type"),
+		.revert = revert_create_type},
+	[T_CreateRangeStmt] = {.targets = FIELD(NEW_NAME, CreateRangeStmt, typeName, "type"),
+		.revert = revert_create_type},
 	[T_AlterEnumStmt] = {.targets = FIELD(TYPE, AlterEnumStmt, typeName, "type")},
-	[T_CreateDomainStmt] = {.targets = FIELD(NEW_NAME, CreateDomainStmt, domainname, "domain")},
+	[T_CreateDomainStmt] = {.targets = FIELD(NEW_NAME, CreateDomainStmt, domainname, "domain"),
+		.revert = revert_create_type},
 	[T_AlterDomainStmt] = {.targets = FIELD(TYPE, AlterDomainStmt, typeName, "domain")},
 
 	/* schemas, databases, extensions */
-	[T_CreateSchemaStmt] = {.targets = BY(classify_create_schema), .guard = guard_create_schema},
+	[T_CreateSchemaStmt] = {.targets = BY(classify_create_schema), .guard = guard_create_schema,
+		.revert = revert_create_schema},
 	[T_CreatedbStmt] = {.targets = FIELD(NAME, CreatedbStmt, dbname, "database")},
-	[T_DropdbStmt] = {.targets = FIELD(NAME, DropdbStmt, dbname, "database"), .assess = assess_dropdb},
+	[T_DropdbStmt] = {.targets = FIELD(NAME, DropdbStmt, dbname, "database"), .assess = assess_dropdb,
+		.revert = revert_irreversible},
 	[T_AlterDatabaseStmt] = {.targets = FIELD(NAME, AlterDatabaseStmt, dbname, "database")},
 	[T_AlterDatabaseSetStmt] = {.targets = FIELD(NAME, AlterDatabaseSetStmt, dbname, "database")},
 	[T_CreateExtensionStmt] = {.targets = FIELD(NAME, CreateExtensionStmt, extname, "extension"),
