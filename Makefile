@@ -9,7 +9,7 @@ MODULE_big = safe_ddl
 OBJS = safe_ddl.o statements.o classify.o rules.o policy.o explain.o \
 	retry.o attempts.o audit.o row.o ids.o inflight.o queue.o queue_file.o \
 	stats.o workers.o writer.o guard.o compat.o \
-	revert.o
+	revert.o sampler.o
 DATA = $(wildcard safe_ddl--*.sql)
 PGFILEDESC = "safe_ddl - refuse unguarded DDL and audit every schema change"
 

@@ -5,12 +5,16 @@
  *		who writes it.
  *
  * ok			written by the backend, in the statement's own transaction
- *				(audit.c), so that it commits or rolls back with the change;
+ *				(audit.c), so that it commits or rolls back with the change,
+ *				when the statement ends; completed just before the
+ *				transaction commits (or is prepared) with what it did to
+ *				other sessions until then (inflight.c, sampler.c): the
+ *				locks it took are held until the transaction ends;
  * refused		handed to the writer (queue.c) before the error is raised;
  * failed		handed to the writer from the hook's error handler;
- * rolled_back	an ok row whose transaction, or savepoint, rolled back: the
- *				row went with it, so a copy kept until the end of the
- *				transaction is handed to the writer.
+ * rolled_back	an ok row whose transaction, or savepoint, rolled back
+ *				(before or after it was written, which rolled back too):
+ *				handed to the writer with its figures up to then.
  *
  * The session's facts (user names, client address, ...) are taken before
  * the statement runs, while catalog access is still allowed: the failed
@@ -43,12 +47,20 @@
 #include "queue.h"
 #include "row.h"
 
-/* An ok row of the current transaction, kept in case it rolls back. */
+/*
+ * An ok row of the current transaction: completed before it commits, or
+ * handed over as rolled_back if it rolls back first.
+ */
 typedef struct PendingRow
 {
 	SubTransactionId subid;		/* the (sub)transaction that wrote it */
-	SafeDdlFlatRow *record;		/* flat copy, outcome to be rolled_back */
+	SafeDdlFlatRow *record;		/* flat copy, outcome ok */
+	ItemPointerData tid;		/* where it went in the log */
+	int64		id;				/* its id there (-1: the log has none) */
 	int			inflight;		/* its slot for the crash (inflight.c), or -1 */
+	bool		completed;		/* at pre-commit */
+	bool		frozen;			/* impact below is final: the slot is gone */
+	SafeDdlStatement impact;	/* (its impact part) when frozen */
 } PendingRow;
 
 static MemoryContext pending_context = NULL;
@@ -179,21 +191,40 @@ hand_over(SafeDdlStatement *stmt, MemoryContext context)
 }
 
 /*
- * The statement completed: write its row now, in its transaction, and
- * keep a copy in case that transaction rolls back.
+ * What the attempt of the current level did to other sessions so far,
+ * from its slot (nothing when it has none: its figures stay NULL).
+ */
+static void
+take_impact(SafeDdlStatement *stmt)
+{
+	if (depth > 0 && levels[depth - 1].stmt == stmt)
+		safe_ddl_inflight_impact(levels[depth - 1].inflight, stmt);
+}
+
+/*
+ * The statement completed: write its row now, in its transaction, with
+ * its figures so far, and keep a copy, to complete the row before the
+ * transaction commits or to hand it over if it rolls back.
  */
 void
 safe_ddl_record_ok(SafeDdlStatement *stmt)
 {
 	MemoryContext oldcontext;
 	PendingRow *row;
+	SafeDdlFlatRow *rolled_back;
+	ItemPointerData tid;
+	int64		id;
 	bool		written;
 	int			slot;
 
 	stmt->result.outcome = SAFE_DDL_OUTCOME_OK;
 	stmt->result.xid = GetTopFullTransactionId();
+	if (depth > 0 && levels[depth - 1].stmt == stmt)
+		safe_ddl_inflight_statement_done(levels[depth - 1].inflight);
+	take_impact(stmt);
+	ItemPointerSetInvalid(&tid);
 	writing_row = true;			/* reset by safe_ddl_leave_level on error */
-	written = safe_ddl_audit_write(stmt);
+	written = safe_ddl_audit_write_row(stmt, &tid, &id);
 	writing_row = false;
 	slot = row_given(stmt, written);
 	if (!written)
@@ -204,14 +235,88 @@ safe_ddl_record_ok(SafeDdlStatement *stmt)
 												"safe_ddl pending rows",
 												ALLOCSET_DEFAULT_SIZES);
 	oldcontext = MemoryContextSwitchTo(pending_context);
-	row = palloc(sizeof(PendingRow));
+	row = palloc0(sizeof(PendingRow));
 	row->subid = GetCurrentSubTransactionId();
 	row->record = safe_ddl_row_flatten(stmt, pending_context);
-	safe_ddl_row_set_outcome(row->record, SAFE_DDL_OUTCOME_ROLLED_BACK);
+	row->tid = tid;
+	row->id = id;
 	row->inflight = slot;
-	safe_ddl_inflight_written(slot, row->record, GetTopTransactionId());
+
+	/* After a crash: rolled_back, unless this transaction committed. */
+	rolled_back = safe_ddl_row_flatten(stmt, pending_context);
+	safe_ddl_row_set_outcome(rolled_back, SAFE_DDL_OUTCOME_ROLLED_BACK);
+	safe_ddl_inflight_written(slot, rolled_back, GetTopTransactionId());
+	pfree(rolled_back);
+
 	pending_rows = lappend(pending_rows, row);
 	MemoryContextSwitchTo(oldcontext);
+}
+
+/*
+ * A kept row as it now stands, in pending_context: its figures up to now
+ * (or as frozen), with outcome.
+ */
+static void
+pending_row_now(PendingRow *row, SafeDdlOutcome outcome,
+				SafeDdlStatement *stmt)
+{
+	safe_ddl_row_unflatten(row->record, stmt);
+	if (row->frozen)
+		stmt->impact = row->impact.impact;
+	else
+		safe_ddl_inflight_impact(row->inflight, stmt);
+	stmt->result.outcome = outcome;
+}
+
+/*
+ * Just before the transaction commits (or is prepared): complete the rows
+ * it wrote with what they did until now.  An error here fails the commit,
+ * and the rows go as rolled_back with the rest.
+ */
+static void
+pre_commit_rows(void)
+{
+	MemoryContext oldcontext = MemoryContextSwitchTo(pending_context);
+	ListCell   *lc;
+
+	foreach(lc, pending_rows)
+	{
+		PendingRow *row = (PendingRow *) lfirst(lc);
+		SafeDdlStatement stmt;
+
+		if (row->completed)
+			continue;
+		pending_row_now(row, SAFE_DDL_OUTCOME_OK, &stmt);
+		writing_row = true;		/* reset at abort on error */
+		safe_ddl_audit_complete(&row->tid, row->id, &stmt);
+		writing_row = false;
+		row->completed = true;
+	}
+	MemoryContextSwitchTo(oldcontext);
+}
+
+/*
+ * The session is ending (attempts_at_exit): the slots go before the
+ * transaction aborts, so the figures of the rows kept are taken now.
+ */
+static void
+freeze_rows(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, pending_rows)
+	{
+		PendingRow *row = (PendingRow *) lfirst(lc);
+
+		if (row->frozen)
+			continue;
+		row->impact.impact.lock_wait_ms = -1;
+		row->impact.impact.lock_held_ms = -1;
+		row->impact.impact.blocked_sessions_max = -1;
+		row->impact.impact.blocked_ms = -1;
+		safe_ddl_inflight_impact(row->inflight, &row->impact);
+		row->frozen = true;
+	}
 }
 
 /*
@@ -245,31 +350,37 @@ safe_ddl_record_failed(SafeDdlStatement *stmt, MemoryContext context)
 	stmt->result.xid = GetTopFullTransactionIdIfAny();
 	stmt->result.sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
 	stmt->result.error_message = edata->message;
+	take_impact(stmt);
 	safe_ddl_count_attempt(SAFE_DDL_OUTCOME_FAILED, 1);
 	hand_over(stmt, context);
 	MemoryContextSwitchTo(oldcontext);
 }
 
 /*
- * Hand the rows of aborted (sub)transactions to the writer as rolled_back;
- * subid InvalidSubTransactionId means all of them.
+ * The rows of aborted (sub)transactions went with them: hand them to the
+ * writer as rolled_back, with their figures up to now; subid
+ * InvalidSubTransactionId means all of them.
  */
 static void
 roll_back_rows(SubTransactionId subid)
 {
+	MemoryContext oldcontext = MemoryContextSwitchTo(pending_context);
 	ListCell   *lc;
 
 	foreach(lc, pending_rows)
 	{
 		PendingRow *row = (PendingRow *) lfirst(lc);
+		SafeDdlStatement stmt;
 
 		if (subid != InvalidSubTransactionId && row->subid != subid)
 			continue;
+		pending_row_now(row, SAFE_DDL_OUTCOME_ROLLED_BACK, &stmt);
+		safe_ddl_queue_push(safe_ddl_row_flatten(&stmt, pending_context));
 		safe_ddl_count_attempt(SAFE_DDL_OUTCOME_ROLLED_BACK, 1);
-		safe_ddl_queue_push(row->record);
 		safe_ddl_inflight_end(row->inflight);
 		pending_rows = foreach_delete_current(pending_rows, lc);
 	}
+	MemoryContextSwitchTo(oldcontext);
 }
 
 static void
@@ -280,17 +391,22 @@ forget_rows(void)
 	foreach(lc, pending_rows)
 		safe_ddl_inflight_end(((PendingRow *) lfirst(lc))->inflight);
 	pending_rows = NIL;
-	MemoryContextReset(pending_context);
 }
 
 static void
 xact_callback(XactEvent event, void *arg)
 {
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		writing_row = false;
 	if (pending_rows == NIL)
 		return;
 
 	switch (event)
 	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			pre_commit_rows();
+			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PREPARE:
@@ -306,6 +422,8 @@ xact_callback(XactEvent event, void *arg)
 		default:
 			break;
 	}
+	if (pending_rows == NIL)
+		MemoryContextReset(pending_context);
 }
 
 static void
@@ -370,12 +488,14 @@ attempts_at_exit(int code, Datum arg)
 			}
 			else
 				stmt->result.error_message = "the session ended while the statement ran";
+			take_impact(stmt);
 			safe_ddl_count_attempt(SAFE_DDL_OUTCOME_FAILED, 1);
 			hand_over(stmt, levels[depth - 1].context);
 			MemoryContextSwitchTo(oldcontext);
 		}
 		depth--;
 	}
+	freeze_rows();
 	safe_ddl_inflight_end_all();
 }
 
@@ -455,6 +575,17 @@ safe_ddl_attempt_running(SafeDdlStatement *stmt)
 {
 	Assert(depth > 0 && levels[depth - 1].stmt == stmt);
 	levels[depth - 1].inflight = safe_ddl_inflight_begin(stmt);
+}
+
+/*
+ * The statement runs again after a lock error (retry.c): what its locks
+ * held counts from this run.
+ */
+void
+safe_ddl_attempt_runs_again(SafeDdlStatement *stmt)
+{
+	if (depth > 0 && levels[depth - 1].stmt == stmt)
+		safe_ddl_inflight_run_again(levels[depth - 1].inflight);
 }
 
 void

@@ -22,6 +22,7 @@ extern bool safe_ddl_writing_row(void);
 /* an attempt and its outcome */
 extern void safe_ddl_begin_attempt(SafeDdlStatement *stmt);
 extern void safe_ddl_attempt_running(SafeDdlStatement *stmt);
+extern void safe_ddl_attempt_runs_again(SafeDdlStatement *stmt);
 extern void safe_ddl_record_ok(SafeDdlStatement *stmt);
 extern void safe_ddl_record_refused(SafeDdlStatement *stmt,
 									const char *message, int sqlerrcode);

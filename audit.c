@@ -30,11 +30,14 @@
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/executor.h"
+#include "executor/tuptable.h"
+#include "storage/bufmgr.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/inval.h"
@@ -204,7 +207,7 @@ check_log_expressions(Relation rel)
  * CHECK constraints are checked like an INSERT's.
  */
 static void
-insert_into_table(Relation rel, Datum *values, bool *nulls)
+insert_into_table(Relation rel, Datum *values, bool *nulls, ItemPointer tid)
 {
 	EState	   *estate = CreateExecutorState();
 	ResultRelInfo *rri = makeNode(ResultRelInfo);
@@ -251,6 +254,8 @@ insert_into_table(Relation rel, Datum *values, bool *nulls)
 	if (tupdesc->constr != NULL)
 		ExecConstraints(rri, slot, estate);
 	simple_table_tuple_insert(rel, slot);
+	if (tid != NULL)
+		*tid = slot->tts_tid;
 
 	if (rri->ri_NumIndices > 0)
 		compat_insert_index_tuples(rri, slot, estate);
@@ -485,11 +490,12 @@ safe_ddl_audit_open(Oid *seqid)
 }
 
 /*
- * Insert the row of one attempt into the audit log, opened by
- * safe_ddl_audit_open.
+ * Insert a row, and say where it went (tid) and its id (-1: the log has
+ * no id column), when asked.
  */
-void
-safe_ddl_audit_insert(Relation rel, Oid seqid, SafeDdlStatement *stmt)
+static void
+insert_row(Relation rel, Oid seqid, SafeDdlStatement *stmt,
+		   ItemPointer tid, int64 *id)
 {
 	int			natts = RelationGetDescr(rel)->natts;
 	Datum	   *values = palloc(natts * sizeof(Datum));
@@ -497,14 +503,30 @@ safe_ddl_audit_insert(Relation rel, Oid seqid, SafeDdlStatement *stmt)
 
 	Assert(log_map != NULL && log_map->natts == natts);
 	safe_ddl_row_values(log_map, stmt, values, nulls);
+	if (id != NULL)
+		*id = -1;
 	if (log_map->id_att >= 0)
 	{
-		values[log_map->id_att] = Int64GetDatum(safe_ddl_next_audit_id(rel, seqid));
+		int64		next = safe_ddl_next_audit_id(rel, seqid);
+
+		values[log_map->id_att] = Int64GetDatum(next);
 		nulls[log_map->id_att] = false;
+		if (id != NULL)
+			*id = next;
 	}
-	insert_into_table(rel, values, nulls);
+	insert_into_table(rel, values, nulls, tid);
 	pfree(values);
 	pfree(nulls);
+}
+
+/*
+ * Insert the row of one attempt into the audit log, opened by
+ * safe_ddl_audit_open.
+ */
+void
+safe_ddl_audit_insert(Relation rel, Oid seqid, SafeDdlStatement *stmt)
+{
+	insert_row(rel, seqid, stmt, NULL, NULL);
 }
 
 /*
@@ -514,6 +536,16 @@ safe_ddl_audit_insert(Relation rel, Oid seqid, SafeDdlStatement *stmt)
  */
 bool
 safe_ddl_audit_write(SafeDdlStatement *stmt)
+{
+	return safe_ddl_audit_write_row(stmt, NULL, NULL);
+}
+
+/*
+ * safe_ddl_audit_write, saying where the row went and its id, for
+ * safe_ddl_audit_complete.
+ */
+bool
+safe_ddl_audit_write_row(SafeDdlStatement *stmt, ItemPointer tid, int64 *id)
 {
 	Oid			seqid;
 	Relation	rel = safe_ddl_audit_open(&seqid);
@@ -533,7 +565,107 @@ safe_ddl_audit_write(SafeDdlStatement *stmt)
 	}
 	warned_not_installed = false;
 
-	safe_ddl_audit_insert(rel, seqid, stmt);
+	insert_row(rel, seqid, stmt, tid, id);
 	table_close(rel, NoLock);
 	return true;
+}
+
+/*
+ * Complete a row this transaction wrote (at tid, with id) with what only
+ * the end of the transaction knows: the values stmt gives the columns the
+ * row's description names replace the row's; the id and the columns it
+ * does not name keep theirs.  An update of the row, in the transaction
+ * that inserted it: one row still, whatever becomes of the transaction.
+ *
+ * Nothing is done when nothing differs (a log without the columns that
+ * changed), or when the row is no longer there as written: the log was
+ * truncated or rewritten, or a superuser changed the row since.
+ */
+void
+safe_ddl_audit_complete(ItemPointer tid, int64 id, SafeDdlStatement *stmt)
+{
+	Oid			seqid;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *oldslot;
+	TupleTableSlot *newslot;
+	Datum	   *values;
+	bool	   *nulls;
+	bool		changed = false;
+	int			i;
+
+	if (!ItemPointerIsValid(tid))
+		return;
+
+	/*
+	 * The row may have been inserted by the current command: make it
+	 * visible, and the log's description current, before looking.
+	 */
+	CommandCounterIncrement();
+	if ((rel = safe_ddl_audit_open(&seqid)) == NULL)
+		return;
+	if (ItemPointerGetBlockNumber(tid) >= RelationGetNumberOfBlocks(rel))
+	{
+		table_close(rel, NoLock);
+		return;
+	}
+
+	PushActiveSnapshot(GetTransactionSnapshot());
+
+	tupdesc = RelationGetDescr(rel);
+	estate = CreateExecutorState();
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	oldslot = ExecInitExtraTupleSlot(estate, tupdesc, table_slot_callbacks(rel));
+	newslot = ExecInitExtraTupleSlot(estate, tupdesc, &TTSOpsVirtual);
+	values = palloc(tupdesc->natts * sizeof(Datum));
+	nulls = palloc(tupdesc->natts * sizeof(bool));
+
+	if (table_tuple_fetch_row_version(rel, tid, SnapshotSelf, oldslot))
+	{
+		slot_getallattrs(oldslot);
+		if (log_map->id_att >= 0 &&
+			(oldslot->tts_isnull[log_map->id_att] ||
+			 DatumGetInt64(oldslot->tts_values[log_map->id_att]) != id))
+			goto done;
+
+		safe_ddl_row_values(log_map, stmt, values, nulls);
+		ExecClearTuple(newslot);
+		for (i = 0; i < tupdesc->natts; i++)
+		{
+			Form_pg_attribute attr = TupleDescAttr(tupdesc, i);
+			Datum		old = oldslot->tts_values[i];
+			bool		oldnull = oldslot->tts_isnull[i];
+
+			if (log_map->column[i] < 0 || i == log_map->id_att ||
+				attr->attisdropped)
+			{
+				values[i] = old;
+				nulls[i] = oldnull;
+			}
+			else if (nulls[i] != oldnull ||
+					 (!oldnull && !datumIsEqual(old, values[i], attr->attbyval,
+												attr->attlen)))
+				changed = true;
+		}
+		if (changed)
+		{
+			memcpy(newslot->tts_values, values, tupdesc->natts * sizeof(Datum));
+			memcpy(newslot->tts_isnull, nulls, tupdesc->natts * sizeof(bool));
+			ExecStoreVirtualTuple(newslot);
+			if (tupdesc->constr != NULL)
+				ExecConstraints(rri, newslot, estate);
+			ExecOpenIndices(rri, false);
+			compat_update_tuple(rri, tid, newslot, estate);
+			ExecCloseIndices(rri);
+		}
+	}
+
+done:
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	PopActiveSnapshot();
+	table_close(rel, NoLock);
 }

@@ -9,6 +9,7 @@
 #ifndef SAFE_DDL_AUDIT_H
 #define SAFE_DDL_AUDIT_H
 
+#include "storage/itemptr.h"
 #include "utils/relcache.h"
 
 #include "safe_ddl.h"
@@ -19,5 +20,9 @@ extern Relation safe_ddl_audit_open(Oid *seqid);
 extern void safe_ddl_audit_insert(Relation rel, Oid seqid,
 								  SafeDdlStatement *stmt);
 extern bool safe_ddl_audit_write(SafeDdlStatement *stmt);
+extern bool safe_ddl_audit_write_row(SafeDdlStatement *stmt, ItemPointer tid,
+									 int64 *id);
+extern void safe_ddl_audit_complete(ItemPointer tid, int64 id,
+									SafeDdlStatement *stmt);
 
 #endif							/* SAFE_DDL_AUDIT_H */

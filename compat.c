@@ -10,6 +10,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
@@ -23,6 +24,7 @@
 #include "storage/ipc.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "compat.h"
@@ -392,5 +394,43 @@ compat_function_has_sql_body(Oid funcid)
 	return result;
 #else
 	return false;
+#endif
+}
+
+/*
+ * Replace the tuple at otid of a table (not a catalog) with slot's, and
+ * add the index entries the new version needs (none for a HOT update; in
+ * PostgreSQL 16 and later, only the summarizing indexes' for one that
+ * changed only their columns).  The update is the current transaction's,
+ * of a row it can see.  The entries are added as an insert's: the hint an
+ * UPDATE gives the index (no indexed column changed) would want the
+ * executor's range table, which this update has none of.
+ */
+void
+compat_update_tuple(ResultRelInfo *rri, ItemPointer otid,
+					TupleTableSlot *slot, EState *estate)
+{
+#if PG_VERSION_NUM >= 160000
+	TU_UpdateIndexes update_indexes;
+
+	simple_table_tuple_update(rri->ri_RelationDesc, otid, slot,
+							  GetActiveSnapshot(), &update_indexes);
+	if (update_indexes != TU_None && rri->ri_NumIndices > 0)
+		(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL,
+									 update_indexes == TU_Summarizing);
+#else
+	bool		update_indexes;
+
+	simple_table_tuple_update(rri->ri_RelationDesc, otid, slot,
+							  GetActiveSnapshot(), &update_indexes);
+	if (update_indexes && rri->ri_NumIndices > 0)
+	{
+#if PG_VERSION_NUM >= 140000
+		(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
+#else
+		estate->es_result_relation_info = rri;
+		(void) ExecInsertIndexTuples(slot, estate, false, NULL, NIL);
+#endif
+	}
 #endif
 }

@@ -91,5 +91,7 @@ extern IndexScanDesc compat_index_beginscan(Relation heap, Relation index,
 /* Executor */
 extern void compat_insert_index_tuples(ResultRelInfo *rri,
 									   TupleTableSlot *slot, EState *estate);
+extern void compat_update_tuple(ResultRelInfo *rri, ItemPointer otid,
+								TupleTableSlot *slot, EState *estate);
 
 #endif							/* SAFE_DDL_COMPAT_H */

@@ -397,6 +397,8 @@ safe_ddl_run_with_lock_retries(SafeDdlStatement *stmt,
 		ErrorData  *edata;
 
 		stmt->result.attempts = attempt;
+		if (attempt > 1)
+			safe_ddl_attempt_runs_again(stmt);
 		edata = run_attempt(call);
 		if (edata == NULL)
 			return;

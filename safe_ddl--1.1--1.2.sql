@@ -93,3 +93,32 @@ COMMENT ON FUNCTION @extschema@.revert_script(timestamptz) IS
     'safe_ddl: the statements that undo the changes completed since a time, newest first; irreversible and unknown steps as comments';
 
 REVOKE ALL ON FUNCTION @extschema@.revert_script(timestamptz) FROM PUBLIC;
+
+--
+-- The DDL attempts in progress, or whose transaction is still open, with
+-- what they do to other sessions as the launcher last sampled it
+-- (safe_ddl.sample_interval).
+--
+CREATE FUNCTION @extschema@.running_attempts(
+    OUT pid integer,
+    OUT database text,
+    OUT started_at timestamptz,
+    OUT command_tag text,
+    OUT statement text,
+    OUT state text,
+    OUT lock_wait_ms double precision,
+    OUT blocked_sessions integer,
+    OUT blocked_sessions_max integer,
+    OUT blocked_ms double precision,
+    OUT lock_held_ms double precision)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'safe_ddl_running'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+CREATE VIEW @extschema@.running AS SELECT * FROM @extschema@.running_attempts();
+
+COMMENT ON VIEW @extschema@.running IS
+    'safe_ddl: DDL in progress or in an open transaction; lock wait, sessions blocked and locks held, as last sampled';
+
+REVOKE ALL ON FUNCTION @extschema@.running_attempts() FROM PUBLIC;
+REVOKE ALL ON @extschema@.running FROM PUBLIC;

@@ -63,6 +63,7 @@ int			safe_ddl_lock_retries = 0;
 int			safe_ddl_max_lock_retries = 10;
 int			safe_ddl_lock_retry_delay = 100;	/* ms */
 int			safe_ddl_lock_retry_max_delay = 10000;	/* ms */
+int			safe_ddl_sample_interval = 100;	/* ms */
 
 /* Loaded through shared_preload_libraries: the queue and writer exist. */
 bool		safe_ddl_preloaded = false;
@@ -234,6 +235,18 @@ _PG_init(void)
 							&safe_ddl_lock_retry_max_delay,
 							10000, 1, 3600 * 1000,
 							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("safe_ddl.sample_interval",
+							"How often the launcher samples the DDL in progress.",
+							"Lock wait, sessions blocked and locks held of each DDL "
+							"attempt are sampled this often while it runs and until "
+							"its transaction ends; 0 turns sampling off (the figures "
+							"are then NULL).",
+							&safe_ddl_sample_interval,
+							100, 0, 60000,
+							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 

@@ -17,6 +17,7 @@
  * guard.c		the audit log is written by safe_ddl alone
  * retry.c		lock retries: a statement that timed out on a lock, run again
  * revert.c		the way back: the DDL that undoes a change
+ * sampler.c	what DDL does to other sessions, the running view
  *
  *-------------------------------------------------------------------------
  */
@@ -62,6 +63,7 @@ extern int	safe_ddl_max_statement_length;
 extern int	safe_ddl_queue_size;
 extern int	safe_ddl_large_table_size;	/* kB */
 extern bool safe_ddl_allow_destructive;
+extern int	safe_ddl_sample_interval;	/* ms, 0: off */
 extern bool safe_ddl_preloaded;
 extern int	safe_ddl_lock_retries;
 extern int	safe_ddl_max_lock_retries;

@@ -11,6 +11,10 @@
  * nothing to do.  The launcher starts only once recovery is over: on a hot
  * standby nothing runs (and nothing is queued: DDL cannot run there).
  *
+ * The launcher also samples what the DDL in progress does to other
+ * sessions (sampler.c): between its rounds, every sample_interval while
+ * attempts are in progress.
+ *
  * A writer whose database has no audit log (the extension is not
  * installed there) sends the rows to the server log instead.  A database
  * no writer can connect to (dropped, say) gets the same treatment after a
@@ -38,6 +42,7 @@
 #include "audit.h"
 #include "queue.h"
 #include "row.h"
+#include "sampler.h"
 #include "workers.h"
 #include "writer.h"
 
@@ -212,6 +217,7 @@ start_writer(Oid database_id)
 static void
 launcher_exit(int code, Datum arg)
 {
+	safe_ddl_sampler_stop();
 	safe_ddl_workers_set_launcher(false);
 }
 
@@ -225,6 +231,7 @@ safe_ddl_launcher_main(Datum main_arg)
 	/* Connected to no database, but visible in pg_stat_activity. */
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	safe_ddl_workers_set_launcher(true);
+	safe_ddl_sampler_start();
 	before_shmem_exit(launcher_exit, (Datum) 0);
 
 	while (!ShutdownRequestPending)
@@ -232,6 +239,7 @@ safe_ddl_launcher_main(Datum main_arg)
 		Oid			databases[MAX_DATABASES];
 		int			n;
 		int			i;
+		long		nap;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -246,9 +254,14 @@ safe_ddl_launcher_main(Datum main_arg)
 			if (!writer_running(databases[i]))
 				start_writer(databases[i]);
 
+		/* Sooner while DDL is in progress: the sampler's next turn. */
+		nap = safe_ddl_sampler_tick();
+		if (nap < 0 || nap > LAUNCHER_NAP_MS)
+			nap = LAUNCHER_NAP_MS;
+
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 LAUNCHER_NAP_MS, PG_WAIT_EXTENSION);
+						 nap, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 	}
 
