@@ -248,6 +248,13 @@ safe_ddl_record_ok(SafeDdlStatement *stmt)
 	safe_ddl_inflight_written(slot, rolled_back, GetTopTransactionId());
 	pfree(rolled_back);
 
+	/*
+	 * A statement the client sent on its own, outside a transaction block:
+	 * its transaction commits as soon as it returns, so its figures are
+	 * already those of the whole span, and the row needs no second write.
+	 */
+	row->completed = stmt->what.toplevel && !IsTransactionBlock();
+
 	pending_rows = lappend(pending_rows, row);
 	MemoryContextSwitchTo(oldcontext);
 }
