@@ -43,6 +43,7 @@
 #include "parser/scansup.h"
 #include "rewrite/rewriteDefine.h"
 #include "rewrite/rewriteSupport.h"
+#include "storage/lmgr.h"
 #include "storage/lockdefs.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
@@ -351,10 +352,13 @@ add_relation_oid(SafeDdlTargets *targets, Oid relid)
 /*
  * The relations LOCK TABLE locks when given relid: relid first, and for a
  * view, the relations its query reads, recursively (PostgreSQL locks them
- * too).  Read from pg_depend without a lock.
+ * too).  Read from pg_depend; with view_lock, each view is locked in that
+ * mode first, so that what it reads cannot change until the transaction
+ * ends (CREATE OR REPLACE VIEW takes ACCESS EXCLUSIVE, and one committed
+ * while LOCK TABLE waits would otherwise be what LOCK TABLE locks).
  */
 List *
-safe_ddl_lock_relations(Oid relid)
+safe_ddl_lock_relations(Oid relid, LOCKMODE view_lock)
 {
 	List	   *result = list_make1_oid(relid);
 	int			i;
@@ -371,6 +375,8 @@ safe_ddl_lock_relations(Oid relid)
 
 		if (get_rel_relkind(viewid) != RELKIND_VIEW)
 			continue;
+		if (view_lock != NoLock)
+			LockRelationOid(viewid, view_lock);
 		ruleid = get_rewrite_oid(viewid, ViewSelectRuleName, true);
 		if (!OidIsValid(ruleid))
 			continue;
@@ -1005,7 +1011,7 @@ classify_lock(SafeDdlTargets *targets, Node *parsetree)
 		 * a permanent table is not temporary-only.
 		 */
 		if (OidIsValid(relid))
-			foreach(lc2, list_delete_first(safe_ddl_lock_relations(relid)))
+			foreach(lc2, list_delete_first(safe_ddl_lock_relations(relid, NoLock)))
 				add_relation_oid(targets, lfirst_oid(lc2));
 	}
 	return "table";

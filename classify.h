@@ -12,6 +12,7 @@
 #define SAFE_DDL_CLASSIFY_H
 
 #include "nodes/plannodes.h"
+#include "storage/lockdefs.h"
 
 #include "safe_ddl.h"
 
@@ -56,7 +57,7 @@ extern SafeDdlStatement *safe_ddl_describe(PlannedStmt *pstmt,
 										   const char *queryString);
 extern void safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree,
 							  const SafeDdlClassifier *how);
-extern List *safe_ddl_lock_relations(Oid relid);
+extern List *safe_ddl_lock_relations(Oid relid, LOCKMODE view_lock);
 extern bool safe_ddl_runs_in_subtransaction(Node *parsetree);
 extern char *safe_ddl_statement_text(const char *queryString, int location,
 									 int len);

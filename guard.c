@@ -237,7 +237,10 @@ guard_copy(PlannedStmt *pstmt, const char *queryString)
 
 /*
  * Does LOCK TABLE on relid reach the log, its sequence or anything in the
- * extension's schema?  A view is locked with what it reads.
+ * extension's schema?  A view is locked with what it reads: each view is
+ * share-locked before its definition is read, so that no definition
+ * committed later (while LOCK TABLE waits, or sleeps between lock
+ * retries) can make it reach the log after all.
  */
 static bool
 lock_reaches_extension(Oid relid, Oid logid, Oid seqid, Oid nspid)
@@ -246,7 +249,7 @@ lock_reaches_extension(Oid relid, Oid logid, Oid seqid, Oid nspid)
 
 	if (!OidIsValid(relid))
 		return false;
-	foreach(lc, safe_ddl_lock_relations(relid))
+	foreach(lc, safe_ddl_lock_relations(relid, AccessShareLock))
 	{
 		Oid			locked = lfirst_oid(lc);
 

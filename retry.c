@@ -23,8 +23,18 @@
  * retry: the lock error is raised again, and says why.  In a transaction
  * block this is also asked before the first attempt: an earlier statement
  * holding such a lock rules retries out, and the statement then runs
- * without a subtransaction.  After each sleep, the relations the statement
- * names must still be those classification resolved.
+ * without a subtransaction; after a failed attempt, and again every
+ * moment of the sleep (a session may start to wait for what it holds
+ * meanwhile), which ends the sleep and the retries.
+ *
+ * After each sleep, the relations the statement names must still be those
+ * classification resolved, and the statement is checked again from the
+ * start, as before its first run: while it slept, other sessions may have
+ * changed what it would do (the view it locks now reads safe_ddl's log,
+ * the function of a column default is now volatile), and a retry runs
+ * only what the policy and the guard allow now.  A lock error raised by
+ * code the statement runs (a function, a trigger: the error has a
+ * context) is not retried: that code may not be safe to run twice.
  *
  * Only a statement the client sent (nesting depth 1, top level) is
  * retried, and only one that can run in a subtransaction
@@ -301,11 +311,16 @@ backoff_ms(int n)
 	return (long) (floor + compat_random_fraction() * (ceiling - floor));
 }
 
+/* While it sleeps, how often a session asks whether others wait for it. */
+#define SLEEP_CHECK_MS		100
+
 /*
  * Sleep on the latch: cancel, statement_timeout and the postmaster's
- * death end it.
+ * death end it.  Every SLEEP_CHECK_MS, it asks again whether it may go on
+ * sleeping holding what it holds: NULL when it slept its time, else why
+ * it stopped.
  */
-static void
+static char *
 sleep_ms(long ms)
 {
 	TimestampTz end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
@@ -313,14 +328,17 @@ sleep_ms(long ms)
 	for (;;)
 	{
 		long		remaining;
+		char	   *why;
 
 		CHECK_FOR_INTERRUPTS();
 		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end);
 		if (remaining <= 0)
-			break;
+			return NULL;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 remaining, PG_WAIT_EXTENSION);
+						 Min(remaining, SLEEP_CHECK_MS), PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
+		if ((why = held_lock_conflict()) != NULL)
+			return why;
 	}
 }
 
@@ -404,6 +422,10 @@ safe_ddl_run_with_lock_retries(SafeDdlStatement *stmt,
 			return;
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 			ReThrowError(edata);
+		if (edata->context != NULL)
+			reraise(edata,
+					"safe_ddl did not retry it: the lock error was raised by code the statement ran (a function, a trigger), which might not be safe to run twice.",
+					NULL);
 
 		if (attempt > retries)
 			reraise(edata,
@@ -421,14 +443,22 @@ safe_ddl_run_with_lock_retries(SafeDdlStatement *stmt,
 
 		elog(DEBUG1, "safe_ddl: %s could not get its lock; retry %d of %d",
 			 stmt->what.command_tag, attempt, retries);
-		sleep_ms(backoff_ms(attempt));
+		why = sleep_ms(backoff_ms(attempt));
+		if (why != NULL)
+			reraise(edata,
+					psprintf("safe_ddl stopped waiting to retry it: %s.", why),
+					HINT_FIRST_IN_TRANSACTION);
 
-		/* What the policy checked must still be what the names name. */
+		/*
+		 * What the policy checked must still be what the names name, and
+		 * the statement must still pass the policy and the guard.
+		 */
 		why = renamed_target(stmt);
 		if (why != NULL)
 			reraise(edata,
 					psprintf("safe_ddl did not retry it: %s.", why),
 					NULL);
+		call->recheck(stmt, call->recheck_arg);
 		safe_ddl_count_lock_retry();
 	}
 }

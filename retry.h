@@ -24,6 +24,13 @@ typedef struct SafeDdlUtilityCall
 	QueryEnvironment *queryEnv;
 	DestReceiver *dest;
 	QueryCompletion *qc;
+
+	/*
+	 * Check the statement again before a retry, as it was checked before
+	 * its first run: raises the refusal if it is now refused.
+	 */
+	void		(*recheck) (SafeDdlStatement *stmt, void *arg);
+	void	   *recheck_arg;
 } SafeDdlUtilityCall;
 
 extern void safe_ddl_run_with_lock_retries(SafeDdlStatement *stmt,

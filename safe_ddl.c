@@ -222,7 +222,8 @@ _PG_init(void)
 	DefineCustomIntVariable("safe_ddl.lock_retry_delay",
 							"The sleep before the first lock retry.",
 							"Each later sleep is drawn at random between this and a "
-							"ceiling that doubles, up to safe_ddl.lock_retry_max_delay.",
+							"ceiling that doubles, up to safe_ddl.lock_retry_max_delay, "
+							"which also bounds this one.",
 							&safe_ddl_lock_retry_delay,
 							100, 1, 3600 * 1000,
 							PGC_USERSET,
@@ -231,10 +232,11 @@ _PG_init(void)
 
 	DefineCustomIntVariable("safe_ddl.lock_retry_max_delay",
 							"The longest sleep between lock retries.",
-							NULL,
+							"Superusers only: it bounds safe_ddl.lock_retry_delay too, "
+							"so that no role makes another's session sleep longer.",
 							&safe_ddl_lock_retry_max_delay,
 							10000, 1, 3600 * 1000,
-							PGC_USERSET,
+							PGC_SUSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
@@ -441,6 +443,72 @@ passes_through(PlannedStmt *pstmt, ProcessUtilityContext context)
 		(safe_ddl_mode == SAFE_DDL_MODE_OFF && !safe_ddl_audit);
 }
 
+/* What the checks of a statement need, to run them again (recheck). */
+typedef struct CheckArgs
+{
+	PlannedStmt *pstmt;
+	const char *queryString;
+	MemoryContext level_context;
+	bool		audited;
+} CheckArgs;
+
+/* What it is, what it risks, the policy's verdict: in the level's memory. */
+static void
+evaluate(SafeDdlStatement *stmt, Node *parsetree, MemoryContext level_context)
+{
+	SafeDdlPolicyInput input;
+	MemoryContext oldcontext;
+
+	input.lock_timeout_ms = stmt->decision.lock_timeout_ms;
+	input.statement_timeout_ms = stmt->decision.statement_timeout_ms;
+	input.allow_destructive = safe_ddl_allow_destructive;
+	oldcontext = MemoryContextSwitchTo(level_context);
+	safe_ddl_evaluate(stmt, parsetree, &input);
+	MemoryContextSwitchTo(oldcontext);
+}
+
+/*
+ * The guard (the extension's own objects are superusers' only, whatever
+ * the mode), then the verdict: in enforce mode a refusal, its row handed
+ * over first; in warn mode a warning.
+ */
+static void
+enforce(SafeDdlStatement *stmt, Node *parsetree, bool audited)
+{
+	safe_ddl_guard_ddl(stmt, parsetree);
+	if (stmt->decision.policy_violation == NULL)
+		return;
+	if (safe_ddl_mode == SAFE_DDL_MODE_ENFORCE && audited)
+		safe_ddl_record_refused(stmt, safe_ddl_refusal_message(stmt),
+								ERRCODE_SAFE_DDL_REFUSED);
+	safe_ddl_report_violation(stmt,
+							  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
+							  ERROR : WARNING);
+}
+
+/*
+ * Before a lock retry (retry.c): check the statement again from the
+ * start, as before its first run.  While it slept, other sessions may
+ * have changed what it would do (a view it locks now reads the log, the
+ * function of a column default is now volatile): the retry runs only what
+ * the guard and the policy allow now, and its row tells what was checked
+ * last.  The way back is read again too.
+ */
+static void
+recheck(SafeDdlStatement *stmt, void *arg)
+{
+	CheckArgs  *args = (CheckArgs *) arg;
+	Node	   *parsetree = args->pstmt->utilityStmt;
+
+	safe_ddl_guard_utility(args->pstmt, args->queryString);
+	MemSet(&stmt->risk, 0, sizeof(stmt->risk));
+	stmt->decision.policy_violation = NULL;
+	evaluate(stmt, parsetree, args->level_context);
+	enforce(stmt, parsetree, args->audited);
+	if (args->audited)
+		safe_ddl_revert_before(stmt, parsetree);
+}
+
 /*
  * The hook.
  *
@@ -503,8 +571,7 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_TRY();
 	{
 		Oid			log_relid;
-
-		SafeDdlPolicyInput input;
+		CheckArgs	check_args = {pstmt, queryString, level_context, false};
 
 		if (safe_ddl_audit)
 		{
@@ -515,12 +582,7 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		stmt->session.log_installed = OidIsValid(log_relid);
 
 		/* What it is, what it risks, then the policy. */
-		input.lock_timeout_ms = stmt->decision.lock_timeout_ms;
-		input.statement_timeout_ms = stmt->decision.statement_timeout_ms;
-		input.allow_destructive = safe_ddl_allow_destructive;
-		oldcontext = MemoryContextSwitchTo(level_context);
-		safe_ddl_evaluate(stmt, pstmt->utilityStmt, &input);
-		MemoryContextSwitchTo(oldcontext);
+		evaluate(stmt, pstmt->utilityStmt, level_context);
 
 		if (stmt->what.temp_only)
 		{
@@ -531,18 +593,8 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		}
 		else
 		{
-			/* The extension's own objects: superusers only, whatever the mode. */
-			safe_ddl_guard_ddl(stmt, pstmt->utilityStmt);
-
-			if (stmt->decision.policy_violation != NULL)
-			{
-				if (safe_ddl_mode == SAFE_DDL_MODE_ENFORCE && audited)
-					safe_ddl_record_refused(stmt, safe_ddl_refusal_message(stmt),
-											ERRCODE_SAFE_DDL_REFUSED);
-				safe_ddl_report_violation(stmt,
-										  safe_ddl_mode == SAFE_DDL_MODE_ENFORCE ?
-										  ERROR : WARNING);
-			}
+			check_args.audited = audited;
+			enforce(stmt, pstmt->utilityStmt, audited);
 
 			/*
 			 * Take the log's lock before the change, not after: a statement
@@ -577,7 +629,8 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				safe_ddl_revert_before(stmt, pstmt->utilityStmt);
 			{
 				SafeDdlUtilityCall call = {pstmt, queryString, readOnlyTree,
-					context, params, queryEnv, dest, qc};
+					context, params, queryEnv, dest, qc,
+				recheck, &check_args};
 
 				safe_ddl_run_with_lock_retries(stmt, &call);
 			}

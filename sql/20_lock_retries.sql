@@ -13,10 +13,10 @@ SELECT name, setting, unit, context, min_val, max_val
 SET lock_timeout = '5s';
 CREATE ROLE sddl_retry_user;
 SET ROLE sddl_retry_user;
--- Up to the maximum: allowed, and so are the delays.
+-- Up to the maximum: allowed, and so is the first delay (the longest
+-- sleep is a superuser's, below).
 SET safe_ddl.lock_retries = 10;
 SET safe_ddl.lock_retry_delay = '250ms';
-SET safe_ddl.lock_retry_max_delay = '30s';
 SELECT current_setting('safe_ddl.lock_retries') AS lock_retries,
        current_setting('safe_ddl.lock_retry_delay') AS delay,
        current_setting('safe_ddl.lock_retry_max_delay') AS max_delay;
@@ -30,6 +30,14 @@ CREATE FUNCTION pg_temp.many_retries() RETURNS int LANGUAGE sql
 ALTER ROLE sddl_retry_user SET safe_ddl.lock_retries = 11;
 -- The maximum is a superuser's.
 SET safe_ddl.max_lock_retries = 50;
+-- So is the longest sleep, which bounds the first one too: no role makes
+-- another's session (a superuser's migration, through ALTER DATABASE ...
+-- SET) sleep longer than a superuser allows.  A longer first delay is
+-- taken, and sleeps at most the longest sleep.
+SET safe_ddl.lock_retry_max_delay = '1h';
+ALTER ROLE sddl_retry_user SET safe_ddl.lock_retry_max_delay = '1h';
+SET safe_ddl.lock_retry_delay = '20s';
+RESET safe_ddl.lock_retry_delay;
 RESET ROLE;
 
 -- A superuser raises the maximum: the user may then ask for more.
