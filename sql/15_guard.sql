@@ -192,6 +192,8 @@ CREATE TEMP TABLE sddl_guard_tmp (id int);
 BEGIN;
 LOCK sddl_guard_tmp IN ACCESS EXCLUSIVE MODE;
 COMMIT;
+-- The refusals' rows come from the writer: wait for it.
+SELECT safe_ddl.wait_for_queue('10s') AS queue_written;
 SELECT command_tag, object_type, object_identities, statement, lock_mode, outcome
   FROM safe_ddl.audit_log
  WHERE id > (SELECT last_id FROM audit_mark)
