@@ -645,9 +645,11 @@ safe_ddl_audit_complete(ItemPointer tid, int64 id, SafeDdlStatement *stmt)
 				values[i] = old;
 				nulls[i] = oldnull;
 			}
+			/* the values, not their stored form (short headers, TOAST) */
 			else if (nulls[i] != oldnull ||
-					 (!oldnull && !datumIsEqual(old, values[i], attr->attbyval,
-												attr->attlen)))
+					 (!oldnull && !datum_image_eq(old, values[i],
+												  attr->attbyval,
+												  attr->attlen)))
 				changed = true;
 		}
 		if (changed)

@@ -377,27 +377,6 @@ compat_insert_index_tuples(ResultRelInfo *rri, TupleTableSlot *slot,
 }
 
 /*
- * Is a function's body SQL-standard (BEGIN ATOMIC, RETURN), kept parsed
- * in prosqlbody?  PostgreSQL 14 and later; 13 has none.
- */
-bool
-compat_function_has_sql_body(Oid funcid)
-{
-#if PG_VERSION_NUM >= 140000
-	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
-	bool		result;
-
-	if (!HeapTupleIsValid(tuple))
-		return false;
-	result = !heap_attisnull(tuple, Anum_pg_proc_prosqlbody, NULL);
-	ReleaseSysCache(tuple);
-	return result;
-#else
-	return false;
-#endif
-}
-
-/*
  * Replace the tuple at otid of a table (not a catalog) with slot's, and
  * add the index entries the new version needs (none for a HOT update; in
  * PostgreSQL 16 and later, only the summarizing indexes' for one that

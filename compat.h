@@ -77,7 +77,6 @@ extern ObjectType compat_alter_table_objtype(AlterTableStmt *stmt);
 extern bool compat_boolean_value(Node *value, bool *result);
 extern bool compat_a_const_is_null(Node *aconst);
 extern ObjectAddress compat_attrdef_column(Oid attrdefoid);
-extern bool compat_function_has_sql_body(Oid funcid);
 extern bool compat_detach_concurrently(AlterTableCmd *cmd);
 
 /* Random numbers: pg_prng since PostgreSQL 15, random() before. */

@@ -45,7 +45,6 @@
 #include "compat.h"
 #include "inflight.h"
 
-/* Attempts in progress at once (nested ones count), across the server. */
 #define INFLIGHT_SLOTS		SAFE_DDL_INFLIGHT_SLOTS
 
 /* Room for a row; a longer statement is clipped to fit. */
@@ -108,6 +107,9 @@ typedef struct InflightShared
 } InflightShared;
 
 static InflightShared *inflight = NULL;
+
+/* The slots this session holds (at most SAFE_DDL_INFLIGHT_PER_SESSION). */
+static int	slots_held = 0;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static void
@@ -257,7 +259,8 @@ safe_ddl_inflight_begin(SafeDdlStatement *stmt)
 	SafeDdlFlatRow *row;
 	int			i;
 
-	if (inflight == NULL || (row = crash_row(stmt)) == NULL)
+	if (inflight == NULL || slots_held >= SAFE_DDL_INFLIGHT_PER_SESSION ||
+		(row = crash_row(stmt)) == NULL)
 		return -1;
 
 	SpinLockAcquire(&inflight->mutex);
@@ -273,6 +276,7 @@ safe_ddl_inflight_begin(SafeDdlStatement *stmt)
 		pfree(row);
 		return -1;
 	}
+	slots_held++;
 
 	/* Only this backend writes the slot it took. */
 	memcpy(&inflight->slots[i].data.row, row, row->size);
@@ -323,6 +327,7 @@ safe_ddl_inflight_end(int slot)
 	inflight->slots[slot].data.row.state = SLOT_FREE;
 	pg_write_barrier();
 	inflight->slots[slot].pid = 0;
+	slots_held--;
 }
 
 /* At backend exit: every slot this backend still has. */

@@ -16,8 +16,13 @@
 #include "row.h"
 #include "safe_ddl.h"
 
-/* Attempts in progress at once (nested ones count), across the server. */
-#define SAFE_DDL_INFLIGHT_SLOTS		128
+/*
+ * Attempts in progress at once (nested ones count, and those done whose
+ * transaction is still open), across the server, and of one session: one
+ * session's long transaction cannot take them all from the others.
+ */
+#define SAFE_DDL_INFLIGHT_SLOTS		512
+#define SAFE_DDL_INFLIGHT_PER_SESSION	32
 
 /* Bytes of a statement's text the running view shows, NUL included. */
 #define SAFE_DDL_RUNNING_TEXT		1024

@@ -36,6 +36,7 @@
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attrdef.h"
@@ -85,8 +86,7 @@ typedef struct RevertPlan
 	/* an index or constraint PostgreSQL names: what was there before */
 	Oid			relid;
 	List	   *before_oids;
-	List	   *old_definitions;	/* CREATE OR REPLACE FUNCTION: char *,
-									 * per before_oids, NULL if not kept */
+	bool		concurrent;		/* CREATE INDEX CONCURRENTLY: its own transactions */
 
 	/* ALTER TABLE: its reverting sub-commands, in the order they run */
 	char	   *alter_prefix;	/* "ALTER TABLE [ONLY] name" */
@@ -285,8 +285,14 @@ function_oids(const char *name, Oid nspid)
 static const char *
 routine_keyword(Oid funcid)
 {
-	return get_func_prokind(funcid) == PROKIND_PROCEDURE ?
-		"PROCEDURE" : "FUNCTION";
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	char		prokind;
+
+	if (!HeapTupleIsValid(tuple))
+		return NULL;			/* dropped meanwhile */
+	prokind = ((Form_pg_proc) GETSTRUCT(tuple))->prokind;
+	ReleaseSysCache(tuple);
+	return prokind == PROKIND_PROCEDURE ? "PROCEDURE" : "FUNCTION";
 }
 
 /* "schema.name(argtypes)" of a function, under another name. */
@@ -342,39 +348,44 @@ deparse_end(int nestlevel)
 }
 
 /*
- * A function's CREATE OR REPLACE, as pg_get_functiondef() gives it; NULL
- * for what it cannot give (an aggregate), and for a SQL-standard body,
- * whose deparsing would lock the tables it reads.
+ * Can psql run this text as it is?  Outside quotes, psql reads a colon
+ * followed by a name, a quote or a brace as one of its variables
+ * (":name", ":'name'", ":\"name\"", ":{?name}") and puts the variable's
+ * value in its place: a deparsed expression with an array slice written
+ * [1:"USER".f()] would become another expression in the script a DBA runs.
+ * ("::" is a cast.)
  */
-static char *
-function_definition(Oid funcid)
+static bool
+psql_safe(const char *sql)
 {
-	LOCAL_FCINFO(fcinfo, 1);
-	char		prokind = get_func_prokind(funcid);
-	Datum		result;
-	char	   *definition;
-	int			nestlevel;
-	int			len;
+	char		quote = '\0';
+	const char *p;
 
-	if ((prokind != PROKIND_FUNCTION && prokind != PROKIND_PROCEDURE) ||
-		compat_function_has_sql_body(funcid))
-		return NULL;
-	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = ObjectIdGetDatum(funcid);
-	fcinfo->args[0].isnull = false;
-	nestlevel = deparse_begin();
-	result = pg_get_functiondef(fcinfo);
-	deparse_end(nestlevel);
-	if (fcinfo->isnull)
-		return NULL;
-	definition = TextDatumGetCString(result);
-	len = strlen(definition);
-	while (len > 0 && definition[len - 1] == '\n')
-		definition[--len] = '\0';
-	return definition;
+	for (p = sql; *p; p++)
+	{
+		if (quote != '\0')
+		{
+			if (*p == quote)
+				quote = '\0';
+			continue;
+		}
+		if (*p == '\'' || *p == '"')
+			quote = *p;
+		else if (*p == ':' && p[1] == ':')
+			p++;
+		else if (*p == ':' &&
+				 (isalnum((unsigned char) p[1]) || p[1] == '_' ||
+				  IS_HIGHBIT_SET(p[1]) || p[1] == '\'' || p[1] == '"' ||
+				  p[1] == '{'))
+			return false;
+	}
+	return true;
 }
 
-/* A column's default as ruleutils deparses it; NULL if it has none. */
+/*
+ * A column's default as ruleutils deparses it; NULL if it has none, or
+ * if psql would not run it as it is.
+ */
 static char *
 column_default(Oid relid, AttrNumber attnum)
 {
@@ -407,6 +418,8 @@ column_default(Oid relid, AttrNumber attnum)
 										deparse_context_for(relname, relid),
 										false, false);
 			deparse_end(nestlevel);
+			if (!psql_safe(result))
+				result = NULL;	/* unknown: psql would change it */
 		}
 	}
 	systable_endscan(scan);
@@ -416,6 +429,28 @@ column_default(Oid relid, AttrNumber attnum)
 
 /* ---- after the statement: what PostgreSQL created, found by name ---- */
 
+/*
+ * Did this transaction make that catalog row?  What is found by name
+ * after the statement may be another session's: made meanwhile, by a
+ * CREATE ... IF NOT EXISTS that then did nothing, or another function of
+ * the name.  Dropping it is not this statement's way back.
+ */
+static bool
+created_here(int cacheid, Oid oid)
+{
+	HeapTuple	tuple;
+	bool		here;
+
+	if (!OidIsValid(oid))
+		return false;
+	tuple = SearchSysCache1(cacheid, ObjectIdGetDatum(oid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	here = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+	ReleaseSysCache(tuple);
+	return here;
+}
+
 static void
 finish_created_relation(RevertPlan *plan)
 {
@@ -423,7 +458,12 @@ finish_created_relation(RevertPlan *plan)
 	const char *keyword;
 	char	   *name;
 
-	if (!OidIsValid(relid))
+	/*
+	 * CREATE INDEX CONCURRENTLY makes its index in a transaction of its
+	 * own, already committed: only the table's owner could have made one
+	 * of that name on it meanwhile, and the build would then have failed.
+	 */
+	if (plan->concurrent ? !OidIsValid(relid) : !created_here(RELOID, relid))
 		return;
 	keyword = relkind_keyword(get_rel_relkind(relid));
 	name = relation_name(relid);
@@ -449,7 +489,9 @@ finish_created_index(RevertPlan *plan)
 			return;				/* more than one: which? */
 		created = lfirst_oid(lc);
 	}
-	if (!OidIsValid(created) || (name = relation_name(created)) == NULL)
+	if (!OidIsValid(created) ||
+		(!plan->concurrent && !created_here(RELOID, created)) ||
+		(name = relation_name(created)) == NULL)
 		return;
 	plan->statement = psprintf("DROP INDEX %s", name);
 	plan->reversible = 1;
@@ -460,54 +502,40 @@ finish_created_function(RevertPlan *plan)
 {
 	List	   *now = function_oids(plan->name, plan->nspid);
 	Oid			created = InvalidOid;
+	const char *keyword;
+	char	   *signature;
 	ListCell   *lc;
 
 	foreach(lc, now)
 	{
-		if (list_member_oid(plan->before_oids, lfirst_oid(lc)))
+		if (list_member_oid(plan->before_oids, lfirst_oid(lc)) ||
+			!created_here(PROCOID, lfirst_oid(lc)))
 			continue;
 		if (OidIsValid(created))
 			return;
 		created = lfirst_oid(lc);
 	}
+
 	/*
 	 * None new: an existing function was replaced.  Its old definition is
-	 * the revert, if it was kept and it is the one whose definition changed.
+	 * not given back: run by a superuser after the function was dropped, it
+	 * would create it anew, owned by that superuser (SECURITY DEFINER and
+	 * all).
 	 */
-	if (!OidIsValid(created))
-	{
-		ListCell   *def;
-		char	   *old = NULL;
-
-		forboth(lc, plan->before_oids, def, plan->old_definitions)
-		{
-			char	   *before = (char *) lfirst(def);
-			char	   *after;
-
-			if (before == NULL)
-				continue;
-			after = function_definition(lfirst_oid(lc));
-			if (after == NULL || strcmp(before, after) == 0)
-				continue;
-			if (old != NULL)
-				return;
-			old = before;
-		}
-		if (old == NULL)
-			return;
-		plan->statement = old;
-		plan->reversible = 1;
+	if (!OidIsValid(created) ||
+		(keyword = routine_keyword(created)) == NULL ||
+		(signature = format_procedure_extended(created,
+											   FORMAT_PROC_FORCE_QUALIFY |
+											   FORMAT_PROC_INVALID_AS_NULL)) == NULL)
 		return;
-	}
-	plan->statement = psprintf("DROP %s %s", routine_keyword(created),
-							   format_procedure_qualified(created));
+	plan->statement = psprintf("DROP %s %s", keyword, signature);
 	plan->reversible = 1;
 }
 
 static void
 finish_created_schema(RevertPlan *plan)
 {
-	if (!OidIsValid(get_namespace_oid(plan->name, true)))
+	if (!created_here(NAMESPACEOID, get_namespace_oid(plan->name, true)))
 		return;
 	plan->statement = psprintf("DROP SCHEMA %s", quote_identifier(plan->name));
 	plan->reversible = 1;
@@ -522,7 +550,7 @@ finish_created_type(RevertPlan *plan)
 	typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 							CStringGetDatum(plan->name),
 							ObjectIdGetDatum(plan->nspid));
-	if (!OidIsValid(typid) || nspname == NULL)
+	if (!created_here(TYPEOID, typid) || nspname == NULL)
 		return;
 	plan->statement = psprintf("DROP %s %s",
 							   get_typtype(typid) == TYPTYPE_DOMAIN ?
@@ -630,10 +658,12 @@ revert_create_index(SafeDdlStatement *stmt, Node *node)
 		plan = new_plan(stmt);
 		plan->nspid = nspid;
 		plan->name = pstrdup(parsetree->idxname);
+		plan->concurrent = parsetree->concurrent;
 		plan->finish = finish_created_relation;
 		return;
 	}
 	plan = new_plan(stmt);
+	plan->concurrent = parsetree->concurrent;
 	plan->relid = relid;
 	plan->before_oids = index_oids(relid);
 	plan->finish = finish_created_index;
@@ -641,7 +671,7 @@ revert_create_index(SafeDdlStatement *stmt, Node *node)
 
 /*
  * CREATE FUNCTION, PROCEDURE: DROP the one it created; CREATE OR REPLACE
- * of an existing one: its old definition back.
+ * of an existing one: unknown (see finish_created_function).
  */
 void
 revert_create_function(SafeDdlStatement *stmt, Node *node)
@@ -661,19 +691,6 @@ revert_create_function(SafeDdlStatement *stmt, Node *node)
 	plan->name = pstrdup(funcname);
 	plan->before_oids = function_oids(funcname, nspid);
 	plan->finish = finish_created_function;
-
-	/*
-	 * OR REPLACE: the definitions of the functions of that name, to give
-	 * back the one replaced (only a few: it runs for every such statement).
-	 */
-	if (parsetree->replace && list_length(plan->before_oids) <= 4)
-	{
-		ListCell   *lc;
-
-		foreach(lc, plan->before_oids)
-			plan->old_definitions = lappend(plan->old_definitions,
-											function_definition(lfirst_oid(lc)));
-	}
 }
 
 /*
@@ -1084,6 +1101,7 @@ revert_rename(SafeDdlStatement *stmt, Node *node)
 		case OBJECT_ROUTINE:
 			{
 				Oid			funcid;
+				const char *keyword;
 				char	   *signature;
 				char	   *oldname;
 
@@ -1091,11 +1109,12 @@ revert_rename(SafeDdlStatement *stmt, Node *node)
 											castNode(ObjectWithArgs, parsetree->object),
 											true);
 				if (!OidIsValid(funcid) ||
+					(keyword = routine_keyword(funcid)) == NULL ||
 					(signature = routine_signature(funcid, parsetree->newname)) == NULL ||
 					(oldname = get_func_name(funcid)) == NULL)
 					return;
 				plan_revert(stmt, psprintf("ALTER %s %s RENAME TO %s",
-										   routine_keyword(funcid), signature,
+										   keyword, signature,
 										   quote_identifier(oldname)));
 				break;
 			}
@@ -1209,7 +1228,11 @@ revert_comment(SafeDdlStatement *stmt, Node *node)
 			if (!OidIsValid(objid))
 				return;
 			classid = ProcedureRelationId;
-			target = format_procedure_qualified(objid);
+			target = format_procedure_extended(objid,
+											   FORMAT_PROC_FORCE_QUALIFY |
+											   FORMAT_PROC_INVALID_AS_NULL);
+			if (target == NULL)
+				return;			/* dropped meanwhile */
 			break;
 		default:
 			/* a relation */

@@ -41,7 +41,9 @@ SET search_path = rv, public;
 CREATE TABLE u (id int);
 CREATE TABLE k AS SELECT 1 AS x;
 RESET search_path;
--- Nothing created: unknown.  A function replaced: its old definition.
+-- Nothing created: unknown.  A function replaced: unknown too (its old
+-- definition, run by a superuser after the function was dropped, would
+-- create it anew, owned by that superuser).
 CREATE TABLE IF NOT EXISTS rv.t (id int);
 CREATE OR REPLACE FUNCTION rv.f(int, text) RETURNS int LANGUAGE sql AS 'SELECT 2';
 SELECT * FROM revert_since_mark();
@@ -196,7 +198,7 @@ SELECT count(*) AS comment_lines,
 
 -- Run as a superuser, statement by statement: each line is one statement
 -- (one audit row, its text the line), and the table is back as it was,
--- but for the column dropped.
+-- but for the column dropped; the function keeps its replaced body.
 SELECT audit_mark();
 DO $$
 DECLARE

@@ -124,7 +124,6 @@ ALTER TABLE billing.lines ADD PRIMARY KEY (n);
 COMMENT ON TABLE accounts IS 'the accounts, renamed';
 COMMENT ON COLUMN accounts.note IS 'a note';
 COMMENT ON FUNCTION bump(int) IS 'bumps';
-CREATE OR REPLACE FUNCTION bump(int) RETURNS int LANGUAGE sql AS 'SELECT \$1 + 2';
 COMMENT ON SCHEMA billing IS 'money';
 ALTER TABLE accounts RENAME COLUMN note TO remark;
 ALTER TABLE accounts RENAME CONSTRAINT balance_positive TO balance_nonneg;
