@@ -96,9 +96,6 @@ static void warn_not_preloaded(void);
 static void install_lock_timeout_check(void);
 static bool check_lock_retries(int *newval, void **extra, GucSource source);
 
-#define CALL_NEXT_PROCESS_UTILITY() \
-	compat_next_process_utility(pstmt, queryString, readOnlyTree, context, \
-								params, queryEnv, dest, qc)
 
 /*
  * Module load: declare the settings and install the hook.
@@ -535,7 +532,8 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 	if (passes_through(pstmt, context))
 	{
-		CALL_NEXT_PROCESS_UTILITY();
+		compat_next_process_utility(pstmt, queryString, readOnlyTree,
+									context, params, queryEnv, dest, qc);
 		return;
 	}
 
@@ -589,7 +587,8 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			/* Temporary objects only: neither checked nor recorded. */
 			safe_ddl_owe_row(NULL);
 			audited = false;
-			CALL_NEXT_PROCESS_UTILITY();
+			compat_next_process_utility(pstmt, queryString, readOnlyTree,
+										context, params, queryEnv, dest, qc);
 		}
 		else
 		{
