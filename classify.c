@@ -352,13 +352,15 @@ add_relation_oid(SafeDdlTargets *targets, Oid relid)
 /*
  * The relations LOCK TABLE locks when given relid: relid first, and for a
  * view, the relations its query reads, recursively (PostgreSQL locks them
- * too).  Read from pg_depend; with view_lock, each view is locked in that
- * mode first, so that what it reads cannot change until the transaction
- * ends (CREATE OR REPLACE VIEW takes ACCESS EXCLUSIVE, and one committed
- * while LOCK TABLE waits would otherwise be what LOCK TABLE locks).
+ * too).  Read from pg_depend; with view_lock, each view is locked first,
+ * in the mode LOCK TABLE will take on it anyway (how: waiting, or not at
+ * all and an error, or not at all), so that what it reads cannot change
+ * until the transaction ends (CREATE OR REPLACE VIEW takes ACCESS
+ * EXCLUSIVE, and one committed while LOCK TABLE waits would otherwise be
+ * what LOCK TABLE locks).
  */
 List *
-safe_ddl_lock_relations(Oid relid, LOCKMODE view_lock)
+safe_ddl_lock_relations(Oid relid, LOCKMODE view_lock, SafeDdlViewLock how)
 {
 	List	   *result = list_make1_oid(relid);
 	int			i;
@@ -375,8 +377,16 @@ safe_ddl_lock_relations(Oid relid, LOCKMODE view_lock)
 
 		if (get_rel_relkind(viewid) != RELKIND_VIEW)
 			continue;
-		if (view_lock != NoLock)
+		if (view_lock == NoLock)
+			;
+		else if (how == SAFE_DDL_VIEWS_WAIT)
 			LockRelationOid(viewid, view_lock);
+		else if (!ConditionalLockRelationOid(viewid, view_lock) &&
+				 how == SAFE_DDL_VIEWS_NOWAIT)
+			ereport(ERROR,
+					(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+					 errmsg("could not obtain lock on relation \"%s\"",
+							get_rel_name(viewid))));
 		ruleid = get_rewrite_oid(viewid, ViewSelectRuleName, true);
 		if (!OidIsValid(ruleid))
 			continue;
@@ -1011,7 +1021,7 @@ classify_lock(SafeDdlTargets *targets, Node *parsetree)
 		 * a permanent table is not temporary-only.
 		 */
 		if (OidIsValid(relid))
-			foreach(lc2, list_delete_first(safe_ddl_lock_relations(relid, NoLock)))
+			foreach(lc2, list_delete_first(safe_ddl_lock_relations(relid, NoLock, SAFE_DDL_VIEWS_WAIT)))
 				add_relation_oid(targets, lfirst_oid(lc2));
 	}
 	return "table";

@@ -57,7 +57,16 @@ extern SafeDdlStatement *safe_ddl_describe(PlannedStmt *pstmt,
 										   const char *queryString);
 extern void safe_ddl_classify(SafeDdlStatement *stmt, Node *parsetree,
 							  const SafeDdlClassifier *how);
-extern List *safe_ddl_lock_relations(Oid relid, LOCKMODE view_lock);
+/* How safe_ddl_lock_relations locks each view before reading it. */
+typedef enum SafeDdlViewLock
+{
+	SAFE_DDL_VIEWS_WAIT,		/* wait for the lock */
+	SAFE_DDL_VIEWS_NOWAIT,		/* or fail, as LOCK TABLE ... NOWAIT */
+	SAFE_DDL_VIEWS_TRY			/* or go on without it */
+} SafeDdlViewLock;
+
+extern List *safe_ddl_lock_relations(Oid relid, LOCKMODE view_lock,
+									  SafeDdlViewLock how);
 extern bool safe_ddl_runs_in_subtransaction(Node *parsetree);
 extern char *safe_ddl_statement_text(const char *queryString, int location,
 									 int len);

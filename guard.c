@@ -236,20 +236,46 @@ guard_copy(PlannedStmt *pstmt, const char *queryString)
 }
 
 /*
- * Does LOCK TABLE on relid reach the log, its sequence or anything in the
- * extension's schema?  A view is locked with what it reads: each view is
- * share-locked before its definition is read, so that no definition
- * committed later (while LOCK TABLE waits, or sleeps between lock
- * retries) can make it reach the log after all.
+ * May the user LOCK TABLE relid in mode?  The privileges LOCK TABLE asks
+ * for (SELECT for ACCESS SHARE, a write privilege for the others), at the
+ * least: the guard locks nothing LOCK TABLE would refuse to lock.
  */
 static bool
-lock_reaches_extension(Oid relid, Oid logid, Oid seqid, Oid nspid)
+may_lock(Oid relid, LOCKMODE mode)
+{
+	AclMode		mask;
+
+	if (mode == AccessShareLock)
+		mask = ACL_SELECT;
+	else if (mode == RowExclusiveLock)
+		mask = ACL_INSERT | ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE;
+	else
+		mask = ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE;
+	return pg_class_aclmask(relid, GetUserId(), mask, ACLMASK_ANY) != 0;
+}
+
+/*
+ * Does LOCK TABLE on relid reach the log, its sequence or anything in the
+ * extension's schema?  A view is locked with what it reads.  Each view is
+ * locked before its definition is read, in the mode the statement asks
+ * for (PostgreSQL takes it next anyway: no lock upgrade), NOWAIT kept, so
+ * that no definition committed later (while LOCK TABLE waits, or sleeps
+ * between lock retries) can make it reach the log after all.  Not a view
+ * the user may not lock: LOCK TABLE refuses it next.  A LOCK TABLE that is
+ * DDL (ACCESS EXCLUSIVE) does not wait here, outside its attempt (whose
+ * row and lock retries a wait belongs to): a view it cannot lock at once
+ * is checked as it stands, and again once LOCK TABLE holds it
+ * (safe_ddl_guard_lock_held).
+ */
+static bool
+lock_reaches_extension(Oid relid, LOCKMODE view_lock, SafeDdlViewLock how,
+					   Oid logid, Oid seqid, Oid nspid)
 {
 	ListCell   *lc;
 
 	if (!OidIsValid(relid))
 		return false;
-	foreach(lc, safe_ddl_lock_relations(relid, AccessShareLock))
+	foreach(lc, safe_ddl_lock_relations(relid, view_lock, how))
 	{
 		Oid			locked = lfirst_oid(lc);
 
@@ -286,11 +312,51 @@ guard_lock(PlannedStmt *pstmt, const char *queryString)
 	{
 		Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc),
 											 NoLock, true);
+		SafeDdlViewLock how = stmt->nowait ? SAFE_DDL_VIEWS_NOWAIT :
+			stmt->mode == AccessExclusiveLock ? SAFE_DDL_VIEWS_TRY :
+			SAFE_DDL_VIEWS_WAIT;
 
-		if (lock_reaches_extension(relid, logid, seqid, nspid))
+		if (OidIsValid(relid) &&
+			lock_reaches_extension(relid,
+								   may_lock(relid, stmt->mode) ? stmt->mode : NoLock,
+								   how, logid, seqid, nspid))
 			refuse_other("LOCK TABLE", "table", relation_identity(relid),
 						 queryString, pstmt->stmt_location, pstmt->stmt_len,
 						 "lock the relations of safe_ddl");
+	}
+}
+
+/*
+ * LOCK TABLE ... IN ACCESS EXCLUSIVE MODE has taken its locks: the views
+ * it names can no longer change.  If one now reaches the log (redefined
+ * while the statement waited for it), fail the statement, which releases
+ * what it took: its attempt's row says so.
+ */
+void
+safe_ddl_guard_lock_held(Node *parsetree)
+{
+	LockStmt   *stmt = castNode(LockStmt, parsetree);
+	Oid			logid;
+	Oid			seqid = InvalidOid;
+	Oid			nspid;
+	ListCell   *lc;
+
+	if (superuser())
+		return;
+	logid = safe_ddl_audit_log(&seqid);
+	nspid = get_namespace_oid(EXTENSION_SCHEMA, true);
+	foreach(lc, stmt->relations)
+	{
+		Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc),
+											 NoLock, true);
+
+		if (lock_reaches_extension(relid, NoLock, SAFE_DDL_VIEWS_WAIT,
+								   logid, seqid, nspid))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("safe_ddl refused LOCK TABLE of %s: only a superuser may lock the relations of safe_ddl",
+							relation_identity(relid)),
+					 errdetail("The view was changed to read a relation of safe_ddl while the statement waited for it.")));
 	}
 }
 

@@ -22,6 +22,7 @@ extern void safe_ddl_guard_init(void);
 extern void safe_ddl_guard_utility(PlannedStmt *pstmt,
 								   const char *queryString);
 extern void safe_ddl_guard_ddl(SafeDdlStatement *stmt, Node *parsetree);
+extern void safe_ddl_guard_lock_held(Node *parsetree);
 
 /* One per node type that can reach them unnamed (statements.c). */
 extern void guard_rename(SafeDdlStatement *stmt, Node *parsetree);

@@ -317,7 +317,8 @@ safe_ddl_inflight_end(int slot)
 {
 	InflightImpact *impact;
 
-	if (slot < 0 || inflight == NULL)
+	/* not this session's: ended already, and maybe taken by another since */
+	if (slot < 0 || inflight == NULL || inflight->slots[slot].pid != MyProcPid)
 		return;
 	impact = &inflight->slots[slot].impact;
 	SpinLockAcquire(&impact->mutex);
@@ -397,7 +398,8 @@ safe_ddl_inflight_statement_done(int slot)
 	InflightImpact *impact;
 	TimestampTz now;
 
-	if (slot < 0 || inflight == NULL)
+	/* not this session's: ended already, and maybe taken by another since */
+	if (slot < 0 || inflight == NULL || inflight->slots[slot].pid != MyProcPid)
 		return;
 	impact = &inflight->slots[slot].impact;
 	now = GetCurrentTimestamp();
@@ -428,7 +430,8 @@ safe_ddl_inflight_run_again(int slot)
 {
 	InflightImpact *impact;
 
-	if (slot < 0 || inflight == NULL)
+	/* not this session's: ended already, and maybe taken by another since */
+	if (slot < 0 || inflight == NULL || inflight->slots[slot].pid != MyProcPid)
 		return;
 	impact = &inflight->slots[slot].impact;
 	SpinLockAcquire(&impact->mutex);
@@ -473,7 +476,8 @@ safe_ddl_inflight_impact(int slot, SafeDdlStatement *stmt)
 	InflightImpact *impact;
 	TimestampTz now;
 
-	if (slot < 0 || inflight == NULL)
+	/* not this session's: ended already, and maybe taken by another since */
+	if (slot < 0 || inflight == NULL || inflight->slots[slot].pid != MyProcPid)
 		return;
 	impact = &inflight->slots[slot].impact;
 	now = GetCurrentTimestamp();

@@ -37,6 +37,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_attrdef.h"
@@ -460,10 +461,14 @@ finish_created_relation(RevertPlan *plan)
 
 	/*
 	 * CREATE INDEX CONCURRENTLY makes its index in a transaction of its
-	 * own, already committed: only the table's owner could have made one
-	 * of that name on it meanwhile, and the build would then have failed.
+	 * own, already committed: it is the index of that name on the table the
+	 * statement names (what another role made of that name meanwhile, when
+	 * IF NOT EXISTS then did nothing, is not).
 	 */
-	if (plan->concurrent ? !OidIsValid(relid) : !created_here(RELOID, relid))
+	if (plan->concurrent ?
+		!(OidIsValid(relid) && get_rel_relkind(relid) == RELKIND_INDEX &&
+		  IndexGetRelation(relid, true) == plan->relid) :
+		!created_here(RELOID, relid))
 		return;
 	keyword = relkind_keyword(get_rel_relkind(relid));
 	name = relation_name(relid);
@@ -658,6 +663,7 @@ revert_create_index(SafeDdlStatement *stmt, Node *node)
 		plan = new_plan(stmt);
 		plan->nspid = nspid;
 		plan->name = pstrdup(parsetree->idxname);
+		plan->relid = relid;
 		plan->concurrent = parsetree->concurrent;
 		plan->finish = finish_created_relation;
 		return;

@@ -633,6 +633,8 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 				safe_ddl_run_with_lock_retries(stmt, &call);
 			}
+			if (IsA(pstmt->utilityStmt, LockStmt))
+				safe_ddl_guard_lock_held(pstmt->utilityStmt);
 			if (pinned_here)
 				lock_timeout_pinned = pinned_here = false;
 			stmt->result.duration_ms = elapsed_ms(start);
