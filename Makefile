@@ -64,6 +64,10 @@ test:
 bench:
 	@bash bench/run.sh
 
+# This version against an earlier one (BASE, a git revision): see bench/versions.sh.
+bench-versions:
+	@bash bench/versions.sh
+
 # PostgreSQL's own regression suite, bare and with safe_ddl (see README, Tests).
 core-regress:
 	@bash scripts/core_regress.sh
@@ -71,4 +75,4 @@ core-regress:
 test-matrix:
 	@bash scripts/matrix.sh
 
-.PHONY: demo test bench core-regress test-matrix installcheck-databases
+.PHONY: demo test bench bench-versions core-regress test-matrix installcheck-databases
