@@ -287,6 +287,46 @@ lock_reaches_extension(Oid relid, LOCKMODE view_lock, SafeDdlViewLock how,
 }
 
 /*
+ * The first relation LOCK TABLE names that reaches the log, its sequence or
+ * the extension's schema, or InvalidOid.  before: the check before the
+ * statement, which locks each view first (lock_reaches_extension);
+ * otherwise the check once the statement holds them.
+ */
+static Oid
+lock_target_reaching_extension(LockStmt *stmt, bool before)
+{
+	Oid			logid;
+	Oid			seqid = InvalidOid;
+	Oid			nspid;
+	ListCell   *lc;
+
+	logid = safe_ddl_audit_log(&seqid);
+	nspid = get_namespace_oid(EXTENSION_SCHEMA, true);
+	if (!OidIsValid(logid) && !OidIsValid(nspid))
+		return InvalidOid;
+	foreach(lc, stmt->relations)
+	{
+		Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc),
+											 NoLock, true);
+		LOCKMODE	view_lock = NoLock;
+		SafeDdlViewLock how = SAFE_DDL_VIEWS_WAIT;
+
+		if (!OidIsValid(relid))
+			continue;
+		if (before && may_lock(relid, stmt->mode))
+		{
+			view_lock = stmt->mode;
+			how = stmt->nowait ? SAFE_DDL_VIEWS_NOWAIT :
+				stmt->mode == AccessExclusiveLock ? SAFE_DDL_VIEWS_TRY :
+				SAFE_DDL_VIEWS_WAIT;
+		}
+		if (lock_reaches_extension(relid, view_lock, how, logid, seqid, nspid))
+			return relid;
+	}
+	return InvalidOid;
+}
+
+/*
  * LOCK TABLE on the log, its sequence or anything in schema safe_ddl, in
  * any mode.  A role with a write privilege on the log (pg_write_all_data
  * has one on every table) may lock it: ACCESS EXCLUSIVE then stalls every
@@ -296,34 +336,15 @@ lock_reaches_extension(Oid relid, LOCKMODE view_lock, SafeDdlViewLock how,
 static void
 guard_lock(PlannedStmt *pstmt, const char *queryString)
 {
-	LockStmt   *stmt = (LockStmt *) pstmt->utilityStmt;
-	Oid			logid;
-	Oid			seqid = InvalidOid;
-	Oid			nspid;
-	ListCell   *lc;
+	Oid			relid;
 
 	if (superuser())
 		return;
-	logid = safe_ddl_audit_log(&seqid);
-	nspid = get_namespace_oid(EXTENSION_SCHEMA, true);
-	if (!OidIsValid(logid) && !OidIsValid(nspid))
-		return;
-	foreach(lc, stmt->relations)
-	{
-		Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc),
-											 NoLock, true);
-		SafeDdlViewLock how = stmt->nowait ? SAFE_DDL_VIEWS_NOWAIT :
-			stmt->mode == AccessExclusiveLock ? SAFE_DDL_VIEWS_TRY :
-			SAFE_DDL_VIEWS_WAIT;
-
-		if (OidIsValid(relid) &&
-			lock_reaches_extension(relid,
-								   may_lock(relid, stmt->mode) ? stmt->mode : NoLock,
-								   how, logid, seqid, nspid))
-			refuse_other("LOCK TABLE", "table", relation_identity(relid),
-						 queryString, pstmt->stmt_location, pstmt->stmt_len,
-						 "lock the relations of safe_ddl");
-	}
+	relid = lock_target_reaching_extension((LockStmt *) pstmt->utilityStmt, true);
+	if (OidIsValid(relid))
+		refuse_other("LOCK TABLE", "table", relation_identity(relid),
+					 queryString, pstmt->stmt_location, pstmt->stmt_len,
+					 "lock the relations of safe_ddl");
 }
 
 /*
@@ -335,29 +356,17 @@ guard_lock(PlannedStmt *pstmt, const char *queryString)
 void
 safe_ddl_guard_lock_held(Node *parsetree)
 {
-	LockStmt   *stmt = castNode(LockStmt, parsetree);
-	Oid			logid;
-	Oid			seqid = InvalidOid;
-	Oid			nspid;
-	ListCell   *lc;
+	Oid			relid;
 
 	if (superuser())
 		return;
-	logid = safe_ddl_audit_log(&seqid);
-	nspid = get_namespace_oid(EXTENSION_SCHEMA, true);
-	foreach(lc, stmt->relations)
-	{
-		Oid			relid = RangeVarGetRelid(lfirst_node(RangeVar, lc),
-											 NoLock, true);
-
-		if (lock_reaches_extension(relid, NoLock, SAFE_DDL_VIEWS_WAIT,
-								   logid, seqid, nspid))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("safe_ddl refused LOCK TABLE of %s: only a superuser may lock the relations of safe_ddl",
-							relation_identity(relid)),
-					 errdetail("The view was changed to read a relation of safe_ddl while the statement waited for it.")));
-	}
+	relid = lock_target_reaching_extension(castNode(LockStmt, parsetree), false);
+	if (OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("safe_ddl refused LOCK TABLE of %s: only a superuser may lock the relations of safe_ddl",
+						relation_identity(relid)),
+				 errdetail("The view was changed to read a relation of safe_ddl while the statement waited for it.")));
 }
 
 /*
