@@ -24,6 +24,7 @@
 #include "storage/ipc.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
+#include "utils/regproc.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -307,6 +308,25 @@ compat_detach_concurrently(AlterTableCmd *cmd)
 		((PartitionCmd *) cmd->def)->concurrent;
 #else
 	return false;
+#endif
+}
+
+/*
+ * A function's schema-qualified signature, or NULL when it is gone
+ * (dropped meanwhile): format_procedure_extended() since PostgreSQL 14;
+ * before, a look-up first, then format_procedure_qualified(), which would
+ * raise for a function that is gone.
+ */
+char *
+compat_function_signature(Oid funcid)
+{
+#if PG_VERSION_NUM >= 140000
+	return format_procedure_extended(funcid, FORMAT_PROC_FORCE_QUALIFY |
+									 FORMAT_PROC_INVALID_AS_NULL);
+#else
+	if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(funcid)))
+		return NULL;
+	return format_procedure_qualified(funcid);
 #endif
 }
 

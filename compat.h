@@ -78,6 +78,7 @@ extern bool compat_boolean_value(Node *value, bool *result);
 extern bool compat_a_const_is_null(Node *aconst);
 extern ObjectAddress compat_attrdef_column(Oid attrdefoid);
 extern bool compat_detach_concurrently(AlterTableCmd *cmd);
+extern char *compat_function_signature(Oid funcid);
 
 /* Random numbers: pg_prng since PostgreSQL 15, random() before. */
 extern double compat_random_fraction(void);

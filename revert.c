@@ -529,9 +529,7 @@ finish_created_function(RevertPlan *plan)
 	 */
 	if (!OidIsValid(created) ||
 		(keyword = routine_keyword(created)) == NULL ||
-		(signature = format_procedure_extended(created,
-											   FORMAT_PROC_FORCE_QUALIFY |
-											   FORMAT_PROC_INVALID_AS_NULL)) == NULL)
+		(signature = compat_function_signature(created)) == NULL)
 		return;
 	plan->statement = psprintf("DROP %s %s", keyword, signature);
 	plan->reversible = 1;
@@ -1234,9 +1232,7 @@ revert_comment(SafeDdlStatement *stmt, Node *node)
 			if (!OidIsValid(objid))
 				return;
 			classid = ProcedureRelationId;
-			target = format_procedure_extended(objid,
-											   FORMAT_PROC_FORCE_QUALIFY |
-											   FORMAT_PROC_INVALID_AS_NULL);
+			target = compat_function_signature(objid);
 			if (target == NULL)
 				return;			/* dropped meanwhile */
 			break;
