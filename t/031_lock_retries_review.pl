@@ -28,9 +28,17 @@ use Test::More;
 use Time::HiRes qw(time);
 
 my $node = new_safe_ddl_node('review_retry', "safe_ddl.max_lock_retries = 10\n");
-$node->safe_psql('postgres', q{
+
+# A role with a write privilege on the log: a member of pg_write_all_data
+# (PostgreSQL 14 and later), or one granted UPDATE on it (13 has no such
+# role).
+my $writer_role =
+  $node->safe_psql('postgres', 'SHOW server_version_num') >= 140000
+  ? 'CREATE ROLE w LOGIN IN ROLE pg_write_all_data;'
+  : 'CREATE ROLE w LOGIN; GRANT UPDATE ON safe_ddl.audit_log TO w;';
+$node->safe_psql('postgres', qq{
 SET lock_timeout = '5s';
-CREATE ROLE w LOGIN IN ROLE pg_write_all_data;
+$writer_role
 CREATE ROLE dbo LOGIN;
 GRANT CREATE ON SCHEMA public TO w;
 CREATE TABLE public.base (id bigint);
