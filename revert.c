@@ -1105,7 +1105,7 @@ revert_rename(SafeDdlStatement *stmt, Node *node)
 		case OBJECT_ROUTINE:
 			{
 				Oid			funcid;
-				const char *keyword;
+				const char *routine;
 				char	   *signature;
 				char	   *oldname;
 
@@ -1113,12 +1113,12 @@ revert_rename(SafeDdlStatement *stmt, Node *node)
 											castNode(ObjectWithArgs, parsetree->object),
 											true);
 				if (!OidIsValid(funcid) ||
-					(keyword = routine_keyword(funcid)) == NULL ||
+					(routine = routine_keyword(funcid)) == NULL ||
 					(signature = routine_signature(funcid, parsetree->newname)) == NULL ||
 					(oldname = get_func_name(funcid)) == NULL)
 					return;
 				plan_revert(stmt, psprintf("ALTER %s %s RENAME TO %s",
-										   keyword, signature,
+										   routine, signature,
 										   quote_identifier(oldname)));
 				break;
 			}
