@@ -60,7 +60,7 @@ typedef struct PendingRow
 	int			inflight;		/* its slot for the crash (inflight.c), or -1 */
 	bool		completed;		/* at pre-commit */
 	bool		frozen;			/* impact below is final: the slot is gone */
-	SafeDdlStatement impact;	/* (its impact part) when frozen */
+	SafeDdlImpact impact;		/* when frozen */
 } PendingRow;
 
 static MemoryContext pending_context = NULL;
@@ -198,7 +198,7 @@ static void
 take_impact(SafeDdlStatement *stmt)
 {
 	if (depth > 0 && levels[depth - 1].stmt == stmt)
-		safe_ddl_inflight_impact(levels[depth - 1].inflight, stmt);
+		safe_ddl_inflight_impact(levels[depth - 1].inflight, &stmt->impact);
 }
 
 /*
@@ -269,9 +269,9 @@ pending_row_now(PendingRow *row, SafeDdlOutcome outcome,
 {
 	safe_ddl_row_unflatten(row->record, stmt);
 	if (row->frozen)
-		stmt->impact = row->impact.impact;
+		stmt->impact = row->impact;
 	else
-		safe_ddl_inflight_impact(row->inflight, stmt);
+		safe_ddl_inflight_impact(row->inflight, &stmt->impact);
 	stmt->result.outcome = outcome;
 }
 
@@ -317,10 +317,7 @@ freeze_rows(void)
 
 		if (row->frozen)
 			continue;
-		row->impact.impact.lock_wait_ms = -1;
-		row->impact.impact.lock_held_ms = -1;
-		row->impact.impact.blocked_sessions_max = -1;
-		row->impact.impact.blocked_ms = -1;
+		row->impact = safe_ddl_impact_unmeasured;
 		safe_ddl_inflight_impact(row->inflight, &row->impact);
 		row->frozen = true;
 	}

@@ -1164,10 +1164,7 @@ safe_ddl_describe(PlannedStmt *pstmt, const char *queryString)
 											  pstmt->stmt_location,
 											  pstmt->stmt_len);
 	/* not measured, not known, until the steps that know say otherwise */
-	stmt->impact.lock_wait_ms = -1;
-	stmt->impact.lock_held_ms = -1;
-	stmt->impact.blocked_sessions_max = -1;
-	stmt->impact.blocked_ms = -1;
+	stmt->impact = safe_ddl_impact_unmeasured;
 	stmt->revert.reversible = -1;
 	return stmt;
 }

@@ -465,13 +465,13 @@ wait_and_held(InflightImpact *impact, TimestampTz now, double *lock_wait,
 }
 
 /*
- * The slot's figures as of now, into stmt->impact: the lock wait of its
+ * The slot's figures as of now, into *out: the lock wait of its
  * statement (until it ended, or now), the locks held from then until now,
  * and the sessions blocked so far.  All four stay NULL (-1) when the
  * attempt was not sampled: no slot, or sampling off when it began.
  */
 void
-safe_ddl_inflight_impact(int slot, SafeDdlStatement *stmt)
+safe_ddl_inflight_impact(int slot, SafeDdlImpact *out)
 {
 	InflightImpact *impact;
 	TimestampTz now;
@@ -484,10 +484,9 @@ safe_ddl_inflight_impact(int slot, SafeDdlStatement *stmt)
 	SpinLockAcquire(&impact->mutex);
 	if (impact->active && impact->pid == MyProcPid)
 	{
-		wait_and_held(impact, now, &stmt->impact.lock_wait_ms,
-					  &stmt->impact.lock_held_ms);
-		stmt->impact.blocked_sessions_max = impact->blocked_max;
-		stmt->impact.blocked_ms = impact->blocked_ms;
+		wait_and_held(impact, now, &out->lock_wait_ms, &out->lock_held_ms);
+		out->blocked_sessions_max = impact->blocked_max;
+		out->blocked_ms = impact->blocked_ms;
 	}
 	SpinLockRelease(&impact->mutex);
 }

@@ -41,7 +41,7 @@ extern int	safe_ddl_inflight_save_each(bool (*save) (SafeDdlFlatRow *row, void *
 /* backends: what the attempt did to other sessions */
 extern void safe_ddl_inflight_run_again(int slot);
 extern void safe_ddl_inflight_statement_done(int slot);
-extern void safe_ddl_inflight_impact(int slot, SafeDdlStatement *stmt);
+extern void safe_ddl_inflight_impact(int slot, SafeDdlImpact *out);
 
 /* the sampler (sampler.c) */
 typedef struct SafeDdlInflightActive

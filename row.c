@@ -100,6 +100,8 @@ static const RowColumn row_columns[] = {
 
 #define NUM_COLUMNS		((int) lengthof(row_columns))
 
+const SafeDdlImpact safe_ddl_impact_unmeasured = {-1, -1, -1, -1};
+
 const char *const safe_ddl_outcome_names[SAFE_DDL_NUM_OUTCOMES] = {
 	[SAFE_DDL_OUTCOME_OK] = "ok",
 	[SAFE_DDL_OUTCOME_REFUSED] = "refused",

@@ -129,6 +129,21 @@ typedef struct SafeDdlResolved
 	Oid			relid;
 } SafeDdlResolved;
 
+/*
+ * What a DDL statement did to other sessions; -1: not measured (a refused
+ * statement never ran, or sampling is off).
+ */
+typedef struct SafeDdlImpact
+{
+	double		lock_wait_ms;	/* waiting for its locks */
+	double		lock_held_ms;	/* from their grant to the transaction's end */
+	int			blocked_sessions_max;	/* most sessions waiting behind it */
+	double		blocked_ms;		/* how long anyone waited behind it */
+} SafeDdlImpact;
+
+/* Nothing measured: every figure -1 (row.c). */
+extern const SafeDdlImpact safe_ddl_impact_unmeasured;
+
 typedef struct SafeDdlStatement
 {
 	/* what it is: classify.c (describe, then classify) */
@@ -179,16 +194,9 @@ typedef struct SafeDdlStatement
 
 	/*
 	 * what it did to other sessions, sampled while it ran and until its
-	 * transaction ended (inflight.c, the launcher's sampler); -1: not
-	 * measured (a refused statement never ran, or sampling is off)
+	 * transaction ended (inflight.c, the launcher's sampler)
 	 */
-	struct
-	{
-		double		lock_wait_ms;	/* waiting for its locks */
-		double		lock_held_ms;	/* from their grant to the transaction's end */
-		int			blocked_sessions_max;	/* most sessions waiting behind it */
-		double		blocked_ms; /* how long anyone waited behind it */
-	}			impact;
+	SafeDdlImpact impact;
 
 	/* the way back, computed before it ran: revert.c */
 	struct
