@@ -152,6 +152,13 @@ safe_ddl_begin_attempt(SafeDdlStatement *stmt)
 	stmt->session.started_at = GetCurrentTimestamp();
 }
 
+/* The current level, if stmt is the attempt whose row it still owes. */
+static AttemptLevel *
+level_of(SafeDdlStatement *stmt)
+{
+	return depth > 0 && levels[depth - 1].stmt == stmt ? &levels[depth - 1] : NULL;
+}
+
 /*
  * The row of stmt is written or handed over: no longer owed.  Its crash
  * slot is freed, or, for an ok row, returned to the caller, who keeps it
@@ -160,13 +167,14 @@ safe_ddl_begin_attempt(SafeDdlStatement *stmt)
 static int
 row_given(SafeDdlStatement *stmt, bool keep_inflight)
 {
+	AttemptLevel *level = level_of(stmt);
 	int			slot = -1;
 
-	if (depth > 0 && levels[depth - 1].stmt == stmt)
+	if (level != NULL)
 	{
-		levels[depth - 1].stmt = NULL;
-		slot = levels[depth - 1].inflight;
-		levels[depth - 1].inflight = -1;
+		level->stmt = NULL;
+		slot = level->inflight;
+		level->inflight = -1;
 		if (!keep_inflight)
 		{
 			safe_ddl_inflight_end(slot);
@@ -197,8 +205,10 @@ hand_over(SafeDdlStatement *stmt, MemoryContext context)
 static void
 take_impact(SafeDdlStatement *stmt)
 {
-	if (depth > 0 && levels[depth - 1].stmt == stmt)
-		safe_ddl_inflight_impact(levels[depth - 1].inflight, &stmt->impact);
+	AttemptLevel *level = level_of(stmt);
+
+	if (level != NULL)
+		safe_ddl_inflight_impact(level->inflight, &stmt->impact);
 }
 
 /*
@@ -209,9 +219,9 @@ take_impact(SafeDdlStatement *stmt)
 void
 safe_ddl_record_ok(SafeDdlStatement *stmt)
 {
+	AttemptLevel *level;
 	MemoryContext oldcontext;
 	PendingRow *row;
-	SafeDdlFlatRow *rolled_back;
 	ItemPointerData tid;
 	int64		id;
 	bool		written;
@@ -219,8 +229,8 @@ safe_ddl_record_ok(SafeDdlStatement *stmt)
 
 	stmt->result.outcome = SAFE_DDL_OUTCOME_OK;
 	stmt->result.xid = GetTopFullTransactionId();
-	if (depth > 0 && levels[depth - 1].stmt == stmt)
-		safe_ddl_inflight_statement_done(levels[depth - 1].inflight);
+	if ((level = level_of(stmt)) != NULL)
+		safe_ddl_inflight_statement_done(level->inflight);
 	take_impact(stmt);
 	ItemPointerSetInvalid(&tid);
 	writing_row = true;			/* reset by safe_ddl_leave_level on error */
@@ -243,10 +253,7 @@ safe_ddl_record_ok(SafeDdlStatement *stmt)
 	row->inflight = slot;
 
 	/* After a crash: rolled_back, unless this transaction committed. */
-	rolled_back = safe_ddl_row_flatten(stmt, pending_context);
-	safe_ddl_row_set_outcome(rolled_back, SAFE_DDL_OUTCOME_ROLLED_BACK);
-	safe_ddl_inflight_written(slot, rolled_back, GetTopTransactionId());
-	pfree(rolled_back);
+	safe_ddl_inflight_written(slot, row->record, GetTopTransactionId());
 
 	/*
 	 * A statement the client sent on its own, outside a transaction block:
@@ -577,7 +584,7 @@ safe_ddl_owe_row(SafeDdlStatement *stmt)
 void
 safe_ddl_attempt_running(SafeDdlStatement *stmt)
 {
-	Assert(depth > 0 && levels[depth - 1].stmt == stmt);
+	Assert(level_of(stmt) != NULL);
 	levels[depth - 1].inflight = safe_ddl_inflight_begin(stmt);
 }
 
@@ -588,8 +595,10 @@ safe_ddl_attempt_running(SafeDdlStatement *stmt)
 void
 safe_ddl_attempt_runs_again(SafeDdlStatement *stmt)
 {
-	if (depth > 0 && levels[depth - 1].stmt == stmt)
-		safe_ddl_inflight_run_again(levels[depth - 1].inflight);
+	AttemptLevel *level = level_of(stmt);
+
+	if (level != NULL)
+		safe_ddl_inflight_run_again(level->inflight);
 }
 
 void

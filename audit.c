@@ -530,19 +530,10 @@ safe_ddl_audit_insert(Relation rel, Oid seqid, SafeDdlStatement *stmt)
 }
 
 /*
- * Write the row of a statement that completed, in its transaction.  When
- * the extension is not installed in this database the statement is not
+ * Write the row of a statement that completed, in its transaction, and
+ * say where it went and its id (for safe_ddl_audit_complete).  When the
+ * extension is not installed in this database the statement is not
  * audited, a WARNING says so once per session, and false is returned.
- */
-bool
-safe_ddl_audit_write(SafeDdlStatement *stmt)
-{
-	return safe_ddl_audit_write_row(stmt, NULL, NULL);
-}
-
-/*
- * safe_ddl_audit_write, saying where the row went and its id, for
- * safe_ddl_audit_complete.
  */
 bool
 safe_ddl_audit_write_row(SafeDdlStatement *stmt, ItemPointer tid, int64 *id)

@@ -19,7 +19,6 @@ extern Oid	safe_ddl_audit_log(Oid *seqid);
 extern Relation safe_ddl_audit_open(Oid *seqid);
 extern void safe_ddl_audit_insert(Relation rel, Oid seqid,
 								  SafeDdlStatement *stmt);
-extern bool safe_ddl_audit_write(SafeDdlStatement *stmt);
 extern bool safe_ddl_audit_write_row(SafeDdlStatement *stmt, ItemPointer tid,
 									 int64 *id);
 extern void safe_ddl_audit_complete(ItemPointer tid, int64 id,

@@ -14,7 +14,6 @@
 #include "catalog/indexing.h"
 #include "catalog/pg_attrdef.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_proc.h"
 #include "commands/defrem.h"
 #if PG_VERSION_NUM >= 150000
 #include "common/pg_prng.h"

@@ -348,6 +348,21 @@ guard_lock(PlannedStmt *pstmt, const char *queryString)
 }
 
 /*
+ * LOCK TABLE ... IN ACCESS EXCLUSIVE MODE (DDL), its guard: checked as
+ * before the statement (safe_ddl_guard_utility did it before the attempt
+ * began), again before each lock retry, where the refusal is the
+ * attempt's own row.
+ */
+void
+guard_lock_stmt(SafeDdlStatement *stmt, Node *parsetree)
+{
+	if (!superuser() &&
+		OidIsValid(lock_target_reaching_extension(castNode(LockStmt, parsetree),
+												  true)))
+		refuse(stmt, "lock the relations of safe_ddl");
+}
+
+/*
  * LOCK TABLE ... IN ACCESS EXCLUSIVE MODE has taken its locks: the views
  * it names can no longer change.  If one now reaches the log (redefined
  * while the statement waited for it), fail the statement, which releases

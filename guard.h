@@ -36,5 +36,6 @@ extern void guard_reassign_owned(SafeDdlStatement *stmt, Node *parsetree);
 extern void guard_alter_default_privileges(SafeDdlStatement *stmt,
 										   Node *parsetree);
 extern void guard_grant(SafeDdlStatement *stmt, Node *parsetree);
+extern void guard_lock_stmt(SafeDdlStatement *stmt, Node *parsetree);
 
 #endif							/* SAFE_DDL_GUARD_H */

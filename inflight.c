@@ -110,6 +110,18 @@ static InflightShared *inflight = NULL;
 
 /* The slots this session holds (at most SAFE_DDL_INFLIGHT_PER_SESSION). */
 static int	slots_held = 0;
+
+/*
+ * The figures of a slot this session holds, or NULL: no slot, or one not
+ * (any more) this session's, ended already and maybe taken by another.
+ */
+static InflightImpact *
+own_impact(int slot)
+{
+	if (slot < 0 || inflight == NULL || inflight->slots[slot].pid != MyProcPid)
+		return NULL;
+	return &inflight->slots[slot].impact;
+}
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static void
@@ -289,23 +301,23 @@ safe_ddl_inflight_begin(SafeDdlStatement *stmt)
 }
 
 /*
- * The ok row is written by xid: after a crash the row's rolled_back copy
- * stands, unless xid committed.
+ * The ok row is written by xid: after a crash its copy here stands as
+ * rolled_back, unless xid committed.
  */
 void
-safe_ddl_inflight_written(int slot, SafeDdlFlatRow *rolled_back,
-						  TransactionId xid)
+safe_ddl_inflight_written(int slot, SafeDdlFlatRow *row, TransactionId xid)
 {
 	InflightSlot *s;
 
-	if (slot < 0 || inflight == NULL)
+	if (own_impact(slot) == NULL)
 		return;
 	s = &inflight->slots[slot];
 	s->data.row.state = SLOT_FREE;
 	pg_write_barrier();
-	if (rolled_back->size <= INFLIGHT_ROW_SIZE)
+	if (row->size <= INFLIGHT_ROW_SIZE)
 	{
-		memcpy(&s->data.row, rolled_back, rolled_back->size);
+		memcpy(&s->data.row, row, row->size);
+		safe_ddl_row_set_outcome(&s->data.row, SAFE_DDL_OUTCOME_ROLLED_BACK);
 		s->data.row.written_xid = xid;
 		pg_write_barrier();
 		s->data.row.state = SLOT_WRITTEN;
@@ -317,10 +329,8 @@ safe_ddl_inflight_end(int slot)
 {
 	InflightImpact *impact;
 
-	/* not this session's: ended already, and maybe taken by another since */
-	if (slot < 0 || inflight == NULL || inflight->slots[slot].pid != MyProcPid)
+	if ((impact = own_impact(slot)) == NULL)
 		return;
-	impact = &inflight->slots[slot].impact;
 	SpinLockAcquire(&impact->mutex);
 	impact->active = false;
 	impact->generation++;
@@ -398,10 +408,8 @@ safe_ddl_inflight_statement_done(int slot)
 	InflightImpact *impact;
 	TimestampTz now;
 
-	/* not this session's: ended already, and maybe taken by another since */
-	if (slot < 0 || inflight == NULL || inflight->slots[slot].pid != MyProcPid)
+	if ((impact = own_impact(slot)) == NULL)
 		return;
-	impact = &inflight->slots[slot].impact;
 	now = GetCurrentTimestamp();
 	SpinLockAcquire(&impact->mutex);
 	if (impact->running)
@@ -430,10 +438,8 @@ safe_ddl_inflight_run_again(int slot)
 {
 	InflightImpact *impact;
 
-	/* not this session's: ended already, and maybe taken by another since */
-	if (slot < 0 || inflight == NULL || inflight->slots[slot].pid != MyProcPid)
+	if ((impact = own_impact(slot)) == NULL)
 		return;
-	impact = &inflight->slots[slot].impact;
 	SpinLockAcquire(&impact->mutex);
 	impact->run_started_at = GetCurrentTimestamp();
 	impact->run_lock_wait_ms = 0;
@@ -476,10 +482,8 @@ safe_ddl_inflight_impact(int slot, SafeDdlImpact *out)
 	InflightImpact *impact;
 	TimestampTz now;
 
-	/* not this session's: ended already, and maybe taken by another since */
-	if (slot < 0 || inflight == NULL || inflight->slots[slot].pid != MyProcPid)
+	if ((impact = own_impact(slot)) == NULL)
 		return;
-	impact = &inflight->slots[slot].impact;
 	now = GetCurrentTimestamp();
 	SpinLockAcquire(&impact->mutex);
 	if (impact->active && impact->pid == MyProcPid)

@@ -31,7 +31,7 @@ extern void safe_ddl_inflight_init(void);
 
 /* backends: the crash row */
 extern int	safe_ddl_inflight_begin(SafeDdlStatement *stmt);
-extern void safe_ddl_inflight_written(int slot, SafeDdlFlatRow *rolled_back,
+extern void safe_ddl_inflight_written(int slot, SafeDdlFlatRow *row,
 									  TransactionId xid);
 extern void safe_ddl_inflight_end(int slot);
 extern void safe_ddl_inflight_end_all(void);

@@ -444,7 +444,6 @@ passes_through(PlannedStmt *pstmt, ProcessUtilityContext context)
 typedef struct CheckArgs
 {
 	PlannedStmt *pstmt;
-	const char *queryString;
 	MemoryContext level_context;
 	bool		audited;
 } CheckArgs;
@@ -497,7 +496,6 @@ recheck(SafeDdlStatement *stmt, void *arg)
 	CheckArgs  *args = (CheckArgs *) arg;
 	Node	   *parsetree = args->pstmt->utilityStmt;
 
-	safe_ddl_guard_utility(args->pstmt, args->queryString);
 	MemSet(&stmt->risk, 0, sizeof(stmt->risk));
 	stmt->decision.policy_violation = NULL;
 	evaluate(stmt, parsetree, args->level_context);
@@ -569,7 +567,7 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_TRY();
 	{
 		Oid			log_relid;
-		CheckArgs	check_args = {pstmt, queryString, level_context, false};
+		CheckArgs	check_args = {pstmt, level_context, false};
 
 		if (safe_ddl_audit)
 		{

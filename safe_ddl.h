@@ -109,15 +109,6 @@ typedef enum SafeDdlOutcome
 
 #define SAFE_DDL_NUM_OUTCOMES	(SAFE_DDL_OUTCOME_ROLLED_BACK + 1)
 
-extern const char *const safe_ddl_outcome_names[SAFE_DDL_NUM_OUTCOMES];
-
-/*
- * One DDL attempt as the hook sees it: built by classify.c before the
- * statement runs, completed by the hook and attempts.c, written by audit.c
- * (in the statement's transaction) or by the writer (through queue.c).
- * Everything an audit row holds is here, so that a row can be written by
- * another process.
- */
 /*
  * A relation of the parse tree, as classification found it: the rules
  * assess that same relation, without a second look-up by name that a
@@ -144,6 +135,13 @@ typedef struct SafeDdlImpact
 /* Nothing measured: every figure -1 (row.c). */
 extern const SafeDdlImpact safe_ddl_impact_unmeasured;
 
+/*
+ * One DDL attempt as the hook sees it: built by classify.c before the
+ * statement runs, completed by the hook and attempts.c, written by audit.c
+ * (in the statement's transaction) or by the writer (through queue.c).
+ * Everything an audit row holds is here, so that a row can be written by
+ * another process.
+ */
 typedef struct SafeDdlStatement
 {
 	/* what it is: classify.c (describe, then classify) */

@@ -6,7 +6,9 @@
 #    OID) to read the log while the LOCK slept between retries: the
 #    statement is checked again before each retry.
 # 2. Nor while the LOCK waits for the view, without retries: the guard
-#    share-locks each view before it reads its definition.
+#    locks each view (in the mode asked for) before it reads its
+#    definition, or, for ACCESS EXCLUSIVE, checks it again once LOCK TABLE
+#    holds it.
 # 3. A database owner cannot make a superuser's migration sleep longer
 #    than a superuser allows (lock_retry_max_delay is a superuser's), and
 #    a session that starts to wait behind a sleeping migration's locks ends
@@ -83,6 +85,12 @@ sub log_locks_of
 	$locker->query('ROLLBACK');
 	$locker->quit;
 	$reader->quit;
+	ok(wait_for_queue($node, 'postgres'), '1: the writer emptied the queue');
+	is( $node->safe_psql('postgres',
+			"SELECT count(*), string_agg(outcome || ' ' || sqlstate || ' ' || attempts, ',') FROM safe_ddl.audit_log "
+			  . "WHERE statement = 'LOCK TABLE v IN ACCESS EXCLUSIVE MODE'"),
+		'1|refused 42501 1',
+		'1: the LOCK refused before its retry has one row: refused, after one run');
 }
 
 # 2. No retries: the view is redefined while the LOCK waits for it.
