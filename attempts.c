@@ -32,6 +32,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/xact.h"
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
@@ -255,13 +257,6 @@ safe_ddl_record_ok(SafeDdlStatement *stmt)
 	/* After a crash: rolled_back, unless this transaction committed. */
 	safe_ddl_inflight_written(slot, row->record, GetTopTransactionId());
 
-	/*
-	 * A statement the client sent on its own, outside a transaction block:
-	 * its transaction commits as soon as it returns, so its figures are
-	 * already those of the whole span, and the row needs no second write.
-	 */
-	row->completed = stmt->what.toplevel && !IsTransactionBlock();
-
 	pending_rows = lappend(pending_rows, row);
 	MemoryContextSwitchTo(oldcontext);
 }
@@ -283,6 +278,26 @@ pending_row_now(PendingRow *row, SafeDdlOutcome outcome,
 }
 
 /*
+ * Have a row's figures moved since it was written?  A statement whose
+ * commit follows at once (sent on its own, outside a transaction block)
+ * has the same figures, to well under a millisecond, and its row needs no
+ * second write; one whose transaction went on (a transaction block, a
+ * pipeline of the extended protocol, a procedure) has held its locks
+ * longer.
+ */
+static bool
+impact_moved(PendingRow *row, const SafeDdlImpact *now)
+{
+	SafeDdlStatement written;
+
+	safe_ddl_row_unflatten(row->record, &written);
+	return now->lock_wait_ms != written.impact.lock_wait_ms ||
+		now->blocked_sessions_max != written.impact.blocked_sessions_max ||
+		now->blocked_ms != written.impact.blocked_ms ||
+		fabs(now->lock_held_ms - written.impact.lock_held_ms) >= 1.0;
+}
+
+/*
  * Just before the transaction commits (or is prepared): complete the rows
  * it wrote with what they did until now.  An error here fails the commit,
  * and the rows go as rolled_back with the rest.
@@ -301,10 +316,12 @@ pre_commit_rows(void)
 		if (row->completed)
 			continue;
 		pending_row_now(row, SAFE_DDL_OUTCOME_OK, &stmt);
+		row->completed = true;
+		if (!impact_moved(row, &stmt.impact))
+			continue;
 		writing_row = true;		/* reset at abort on error */
 		safe_ddl_audit_complete(&row->tid, row->id, &stmt);
 		writing_row = false;
-		row->completed = true;
 	}
 	MemoryContextSwitchTo(oldcontext);
 }

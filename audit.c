@@ -23,6 +23,8 @@
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_amop.h"
+#include "catalog/pg_amproc.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
@@ -37,6 +39,7 @@
 #include "rewrite/rewriteHandler.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/catcache.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
@@ -46,6 +49,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 #include "utils/xid8.h"
 
 #include "audit.h"
@@ -79,12 +83,26 @@ not_superuser_function(Oid funcid, void *context)
 	return foreign;
 }
 
+static bool type_is_trusted(Oid typid);
+static bool composite_is_trusted(Oid typid);
+
+/*
+ * ... nor a value of a type it cannot trust: a value coerced to a domain
+ * is checked by the domain's constraints, with their functions, and one
+ * of a composite type by those of its attributes' domains (record_in).
+ */
 static bool
 calls_foreign_function(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
 	if (check_functions_in_node(node, not_superuser_function, context))
+		return true;
+	if ((IsA(node, CoerceToDomain) || IsA(node, Const) ||
+		 IsA(node, CoerceViaIO) || IsA(node, FuncExpr) ||
+		 IsA(node, RowExpr) || IsA(node, RelabelType) ||
+		 IsA(node, ArrayCoerceExpr) || IsA(node, ConvertRowtypeExpr)) &&
+		!type_is_trusted(exprType(node)))
 		return true;
 	return expression_tree_walker(node, calls_foreign_function, context);
 }
@@ -126,14 +144,16 @@ domain_calls_foreign_function(Oid domainid)
 static SafeDdlRowMap *log_map = NULL;
 
 /*
- * Is a column's type safe to write with the extension's rights?  A domain
- * checks its constraints on every value written, with functions its owner
- * chose: every domain down to the base type must be a superuser's, and
- * call only superusers' functions.
+ * Is a type safe to write with the extension's rights?  A domain checks
+ * its constraints on every value written, with functions its owner chose:
+ * every domain down to the base type must be a superuser's, and call only
+ * superusers' functions; so must the element type of an array and the
+ * attributes' types of a composite type.
  */
 static bool
 type_is_trusted(Oid typid)
 {
+	check_stack_depth();
 	for (;;)
 	{
 		HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
@@ -151,12 +171,31 @@ type_is_trusted(Oid typid)
 		ReleaseSysCache(tuple);
 		if (!superuser_arg(owner))
 			return false;
+		if (OidIsValid(get_element_type(typid)))
+			return type_is_trusted(get_element_type(typid));
+		if (typtype == TYPTYPE_COMPOSITE)
+			return composite_is_trusted(typid);
 		if (typtype != TYPTYPE_DOMAIN)
 			return true;
 		if (domain_calls_foreign_function(typid))
 			return false;
 		typid = basetype;
 	}
+}
+
+/* Are the types of a composite type's attributes all trusted? */
+static bool
+composite_is_trusted(Oid typid)
+{
+	TupleDesc	desc = lookup_rowtype_tupdesc(typid, -1);
+	bool		trusted = true;
+	int			i;
+
+	for (i = 0; trusted && i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped)
+			trusted = type_is_trusted(TupleDescAttr(desc, i)->atttypid);
+	ReleaseTupleDesc(desc);
+	return trusted;
 }
 
 static void
@@ -185,7 +224,7 @@ check_log_expressions(Relation rel)
 		if (calls_foreign_function(stringToNode(constr->check[i].ccbin), NULL))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("safe_ddl will not write to %s.%s: constraint %s calls a function that a role other than a superuser owns",
+					 errmsg("safe_ddl will not write to %s.%s: constraint %s calls a function, or makes a value of a type, that a role other than a superuser owns or checks",
 							AUDIT_SCHEMA, AUDIT_TABLE, constr->check[i].ccname),
 					 errdetail("Writing a row would run it with the extension's rights."),
 					 errhint("Drop the constraint.")));
@@ -193,7 +232,7 @@ check_log_expressions(Relation rel)
 		if (calls_foreign_function(stringToNode(constr->defval[i].adbin), NULL))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("safe_ddl will not write to %s.%s: the default of column %s calls a function that a role other than a superuser owns",
+					 errmsg("safe_ddl will not write to %s.%s: the default of column %s calls a function, or makes a value of a type, that a role other than a superuser owns or checks",
 							AUDIT_SCHEMA, AUDIT_TABLE,
 							NameStr(TupleDescAttr(RelationGetDescr(rel),
 												  constr->defval[i].adnum - 1)->attname)),
@@ -414,10 +453,34 @@ safe_ddl_audit_log(Oid *seqid)
 }
 
 /*
- * Refuse to write a log that has an index with expressions or a predicate.
- * The row is inserted with the extension's rights (by the writer, as the
- * bootstrap superuser), so whatever such an index calls would run with
- * them.  Only a superuser can add an index to the log; this error tells
+ * Does an operator family run a function another role owns: one of its
+ * support functions, or an operator's function?  An index evaluates them
+ * at every insert.
+ */
+static bool
+opfamily_calls_foreign_function(Oid opfamily)
+{
+	CatCList   *procs = SearchSysCacheList1(AMPROCNUM, ObjectIdGetDatum(opfamily));
+	CatCList   *ops = SearchSysCacheList1(AMOPSTRATEGY, ObjectIdGetDatum(opfamily));
+	bool		found = false;
+	int			i;
+
+	for (i = 0; !found && i < procs->n_members; i++)
+		found = not_superuser_function(((Form_pg_amproc) GETSTRUCT(&procs->members[i]->tuple))->amproc,
+									   NULL);
+	for (i = 0; !found && i < ops->n_members; i++)
+		found = not_superuser_function(get_opcode(((Form_pg_amop) GETSTRUCT(&ops->members[i]->tuple))->amopopr),
+									   NULL);
+	ReleaseSysCacheList(procs);
+	ReleaseSysCacheList(ops);
+	return found;
+}
+
+/*
+ * Refuse to write a log that has an index with expressions or a predicate,
+ * or an operator class calling another role's function.  The row is
+ * inserted with the extension's rights (by the writer, as the bootstrap
+ * superuser), so whatever such an index calls would run with them.  Only a superuser can add an index to the log; this error tells
  * them what to drop, rather than have every later DDL statement run it.
  */
 static void
@@ -432,22 +495,33 @@ check_log_indexes(Relation rel)
 		Oid			indexid = lfirst_oid(lc);
 		HeapTuple	tuple = SearchSysCache1(INDEXRELID,
 											ObjectIdGetDatum(indexid));
-		bool		unsafe;
+		const char *why = NULL;
+		bool		isnull;
+		oidvector  *indclass;
+		int			i;
 
 		if (!HeapTupleIsValid(tuple))
 			elog(ERROR, "cache lookup failed for index %u", indexid);
-		unsafe = !heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) ||
-			!heap_attisnull(tuple, Anum_pg_index_indpred, NULL);
+		if (!heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) ||
+			!heap_attisnull(tuple, Anum_pg_index_indpred, NULL))
+			why = "has expressions or a predicate";
+		indclass = (oidvector *) DatumGetPointer(SysCacheGetAttr(INDEXRELID, tuple,
+																 Anum_pg_index_indclass,
+																 &isnull));
+		for (i = 0; why == NULL && !isnull && i < indclass->dim1; i++)
+			if (opfamily_calls_foreign_function(get_opclass_family(indclass->values[i])))
+				why = "has an operator class that calls a function a role other than a superuser owns";
 		ReleaseSysCache(tuple);
-		if (unsafe)
+		if (why != NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("safe_ddl will not write to %s.%s: index %s has expressions or a predicate",
+					 errmsg("safe_ddl will not write to %s.%s: index %s %s",
 							AUDIT_SCHEMA, AUDIT_TABLE,
 							quote_qualified_identifier(get_namespace_name(get_rel_namespace(indexid)),
-													   get_rel_name(indexid))),
+													   get_rel_name(indexid)),
+							why),
 					 errdetail("Writing a row would evaluate them with the extension's rights."),
-					 errhint("Drop the index; safe_ddl writes the log only through indexes on plain columns.")));
+					 errhint("Drop the index; safe_ddl writes the log only through indexes on plain columns, with operator classes whose functions superusers own.")));
 	}
 	list_free(indexes);
 }

@@ -558,8 +558,6 @@ safe_ddl_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	stmt = safe_ddl_describe(pstmt, queryString);
 	stmt->decision.lock_timeout_ms = LockTimeout;
 	stmt->decision.statement_timeout_ms = armed_statement_timeout_ms();
-	stmt->what.toplevel = (context == PROCESS_UTILITY_TOPLEVEL &&
-						   safe_ddl_nesting_depth() == 1);
 	safe_ddl_begin_attempt(stmt);
 	MemoryContextSwitchTo(oldcontext);
 

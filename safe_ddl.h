@@ -152,8 +152,6 @@ typedef struct SafeDdlStatement
 		const char *object_type;	/* "table", "index", ... or NULL */
 		List	   *identities; /* schema-qualified names, char * */
 		bool		temp_only;	/* every target is a temporary object */
-		bool		toplevel;	/* the client's own statement, not one a
-								 * function or another statement runs */
 		List	   *resolved;	/* SafeDdlResolved *: relations looked up */
 	}			what;
 

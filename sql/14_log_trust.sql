@@ -104,6 +104,38 @@ COMMENT ON TABLE sddl_evidence IS 'not written for the domain';
 SET safe_ddl.audit = off;
 SET safe_ddl.allow_destructive = on;
 ALTER TABLE safe_ddl.audit_log DROP COLUMN sddl_note;
+-- Nor a column of a plain type whose default only casts to that domain
+-- (the domain's CHECK runs at every write), nor an array or a composite
+-- type of it.
+ALTER TABLE safe_ddl.audit_log ADD COLUMN sddl_note text
+    DEFAULT 'x'::public.sddl_owned_text;
+RESET safe_ddl.audit;
+COMMENT ON TABLE sddl_evidence IS 'not written for a default of the domain';
+SET safe_ddl.audit = off;
+ALTER TABLE safe_ddl.audit_log DROP COLUMN sddl_note;
+CREATE TYPE public.sddl_wrapped AS (t public.sddl_owned_text);
+ALTER TABLE safe_ddl.audit_log ADD COLUMN sddl_note public.sddl_wrapped[];
+RESET safe_ddl.audit;
+COMMENT ON TABLE sddl_evidence IS 'not written for an array of a composite of the domain';
+SET safe_ddl.audit = off;
+ALTER TABLE safe_ddl.audit_log DROP COLUMN sddl_note;
+DROP TYPE public.sddl_wrapped;
+-- Nor an index on a plain column whose operator class (a superuser's)
+-- calls a function another role owns, and may replace.
+SET ROLE sddl_domain_owner;
+CREATE FUNCTION public.sddl_owned_cmp(text, text) RETURNS int
+    LANGUAGE sql IMMUTABLE AS 'SELECT bttextcmp($1, $2)';
+RESET ROLE;
+CREATE OPERATOR CLASS public.sddl_owned_ops FOR TYPE text USING btree AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+    FUNCTION 1 public.sddl_owned_cmp(text, text);
+CREATE INDEX sddl_opclass_idx ON safe_ddl.audit_log (command_tag public.sddl_owned_ops);
+RESET safe_ddl.audit;
+COMMENT ON TABLE sddl_evidence IS 'not written for the operator class';
+SET safe_ddl.audit = off;
+DROP INDEX safe_ddl.sddl_opclass_idx;
+DROP OPERATOR FAMILY public.sddl_owned_ops USING btree;
+DROP FUNCTION public.sddl_owned_cmp(text, text);
 DROP DOMAIN public.sddl_owned_text;
 REVOKE CREATE ON SCHEMA public FROM sddl_domain_owner;
 DROP ROLE sddl_domain_owner;

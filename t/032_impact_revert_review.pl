@@ -231,4 +231,26 @@ SELECT pg_reload_conf();
 });
 }
 
+# 6. A statement sent with the extended protocol, in a pipeline, outside a
+#    transaction block: its transaction goes on until the Sync, holding the
+#    statement's lock; the row's lock_held_ms counts that (it was written
+#    once, at the statement's end, when a statement outside a transaction
+#    block was taken to commit at once).  pgbench's pipelines: 14 and later.
+SKIP:
+{
+	skip 'pgbench has no pipeline mode before PostgreSQL 14', 2
+	  if $node->safe_psql('postgres', 'SHOW server_version_num') < 140000;
+	$node->safe_psql('postgres', "SET lock_timeout = '5s'; CREATE TABLE public.p6 (a int);");
+	my $script = $node->basedir . '/pipeline.sql';
+	open my $fh, '>', $script or die $!;
+	print $fh "\\startpipeline\nALTER TABLE public.p6 ADD COLUMN b int;\nSELECT pg_sleep(1);\n\\endpipeline\n";
+	close $fh;
+	local $ENV{PGOPTIONS} = '-c lock_timeout=5s';
+	$node->command_ok([ 'pgbench', '-n', '-t', '1', '-M', 'extended', '-f', $script, 'postgres' ],
+		'6: a pipeline: the ALTER, then a second of pg_sleep before its Sync');
+	cmp_ok($node->safe_psql('postgres',
+			"SELECT lock_held_ms FROM safe_ddl.audit_log WHERE statement = 'ALTER TABLE public.p6 ADD COLUMN b int'"),
+		'>=', 900, "6: the row counts the locks held until the pipeline's transaction ended");
+}
+
 done_testing();
